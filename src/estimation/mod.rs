@@ -1,0 +1,11 @@
+//! State estimation: Kalman, extended and unscented Kalman filters, particle filters, IMM and
+//! smoothers.
+//!
+//! Filters are types that hold their estimate and take models by reference:
+//! `filter.predict(&motion, dt)?` then `filter.update(&measurement, &z)?`. A rejected update
+//! (non-finite measurement, failed factorisation) returns an [`EstimationError`] and leaves the
+//! filter exactly as it was, ready for the next step.
+
+mod error;
+
+pub use error::EstimationError;

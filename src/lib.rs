@@ -1,0 +1,21 @@
+//! # Kestrel
+//!
+//! A toolkit for robot state estimation, tracking, mapping, planning and learned control.
+//!
+//! The library holds algorithms only. Simulated worlds, the scenario runner and the `kestrel`
+//! command-line program live in the `kestrel-sims` crate; data flows one way:
+//! scenario file -> simulated world and sensors -> these algorithms -> metrics + Rerun recording.
+//!
+//! Areas:
+//! - [`geometry`]: angles, Gaussians (ellipses, Mahalanobis distance), rigid transforms.
+//! - [`models`]: motion and measurement models shared by filters, trackers and controllers.
+//! - [`estimation`]: Kalman, extended and unscented Kalman filters, particle filters, IMM, smoothers.
+//! - [`viz`] (feature `viz`): conversions from library types to Rerun archetypes.
+#![warn(missing_docs)]
+
+pub mod estimation;
+pub mod geometry;
+pub mod models;
+
+#[cfg(feature = "viz")]
+pub mod viz;
