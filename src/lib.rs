@@ -10,12 +10,14 @@
 //! - [`geometry`]: angles, Gaussians (ellipses, Mahalanobis distance), rigid transforms.
 //! - [`models`]: motion and measurement models shared by filters, trackers and controllers.
 //! - [`estimation`]: Kalman, extended and unscented Kalman filters, particle filters, IMM, smoothers.
+//! - [`tracking`]: assignment, k-best assignments, gating, clustering, DBSCAN, OSPA/GOSPA/CLEAR MOT.
 //! - [`viz`] (feature `viz`): conversions from library types to Rerun archetypes.
 #![warn(missing_docs)]
 
 pub mod estimation;
 pub mod geometry;
 pub mod models;
+pub mod tracking;
 
 #[cfg(feature = "viz")]
 pub mod viz;

@@ -1,0 +1,22 @@
+//! Multi-object tracking building blocks: assignment, k-best assignments, gating, clustering,
+//! extended-object extraction and performance metrics.
+//!
+//! These are the parts of a tracker that do not depend on a particular filter:
+//!
+//! - [`LinearAssignment`]: optimal rectangular assignment (SciPy-identical, ties included), with
+//!   forbidden pairs and a finite "unassigned" cost (GNN);
+//! - [`KBestAssignments`]: Murty's k-best assignments in order of cost (JPDA on large clusters);
+//! - [`chi_square_gate`] and [`Gating`]: Mahalanobis chi-square gates with a kd-tree pre-gate;
+//! - [`TrackClusters`]: tracks that share gated detections, grouped by union-find (JPDA);
+//! - [`Dbscan`]: density clustering of point detections into extended-object detections;
+//! - [`metrics`]: OSPA, GOSPA and CLEAR MOT (MOTA, MOTP, IDF1, switches, fragmentations).
+//!
+//! Conventions: costs are `f64`, `+inf` marks a forbidden pair, NaN is always an error.
+//! Distances are Euclidean in the units of the inputs. Results are deterministic: no hash-map
+//! order leaks into any output. Errors are [`TrackingError`].
+
+mod assignment;
+mod error;
+
+pub use assignment::{Assignment, LinearAssignment, PartialAssignment};
+pub use error::TrackingError;
