@@ -17,6 +17,8 @@
 
 mod assignment;
 mod error;
+mod murty;
 
 pub use assignment::{Assignment, LinearAssignment, PartialAssignment};
 pub use error::TrackingError;
+pub use murty::{KBestAssignments, RankedAssignment};
