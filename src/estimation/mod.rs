@@ -7,5 +7,7 @@
 //! filter exactly as it was, ready for the next step.
 
 mod error;
+pub mod particle;
 
 pub use error::EstimationError;
+pub use particle::{KldSampling, ParticleFilter, ResamplingScheme};

@@ -1,0 +1,224 @@
+//! Gaussian pieces of the particle filter: square roots of (semi-)definite noise covariances for
+//! sampling, and the Gaussian log-likelihood of a residual. Both cache their factorisation and
+//! refactor only when the covariance changes, so a model whose noise does not depend on the state
+//! pays one factorisation per step, not one per particle.
+
+use nalgebra::{SMatrix, SVector};
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+use crate::estimation::EstimationError;
+
+/// A lower-triangular `L` with `L L^T = A` for a symmetric positive **semi**-definite `A`.
+///
+/// Cholesky-Banachiewicz where a pivot within rounding of zero gives a zero column (a singular
+/// process noise such as the discretised white-noise acceleration `Q` of a constant-velocity model
+/// is rank-deficient, and plain Cholesky rejects it). Returns `None` when `A` is not symmetric or
+/// has a clearly negative pivot (not semi-definite). `O(D^3)`.
+pub(crate) fn psd_sqrt<const D: usize>(a: &SMatrix<f64, D, D>) -> Option<SMatrix<f64, D, D>> {
+    let scale = (0..D).map(|i| a[(i, i)].abs()).fold(0.0, f64::max);
+    let mut l = SMatrix::<f64, D, D>::zeros();
+    if scale == 0.0 {
+        // Only the zero matrix has a zero diagonal and is semi-definite.
+        return a.iter().all(|&v| v == 0.0).then_some(l);
+    }
+    let tol = 64.0 * f64::EPSILON * scale * D as f64;
+    for j in 0..D {
+        for i in (j + 1)..D {
+            if (a[(i, j)] - a[(j, i)]).abs() > 1e-9 * scale {
+                return None;
+            }
+        }
+        let mut d = a[(j, j)];
+        for k in 0..j {
+            d -= l[(j, k)] * l[(j, k)];
+        }
+        if d > tol {
+            let ljj = d.sqrt();
+            l[(j, j)] = ljj;
+            for i in (j + 1)..D {
+                let mut s = a[(i, j)];
+                for k in 0..j {
+                    s -= l[(i, k)] * l[(j, k)];
+                }
+                l[(i, j)] = s / ljj;
+            }
+        } else if d >= -tol {
+            // Zero pivot: for a semi-definite matrix the rest of the column vanishes too.
+            for i in (j + 1)..D {
+                let mut s = a[(i, j)];
+                for k in 0..j {
+                    s -= l[(i, k)] * l[(j, k)];
+                }
+                if s.abs() > (tol * scale).sqrt() {
+                    return None;
+                }
+            }
+        } else {
+            return None;
+        }
+    }
+    Some(l)
+}
+
+/// Draws `L e`, `e ~ N(0, I)`: a zero-mean Gaussian sample with covariance `L L^T`.
+#[inline]
+pub(crate) fn gaussian_noise<const D: usize, R: Rng + ?Sized>(
+    l: &SMatrix<f64, D, D>,
+    rng: &mut R,
+) -> SVector<f64, D> {
+    let e = SVector::<f64, D>::from_fn(|_, _| StandardNormal.sample(rng));
+    l * e
+}
+
+/// Caches the square root of the last process-noise covariance seen.
+#[derive(Debug, Clone)]
+pub(crate) struct NoiseSqrtCache<const D: usize> {
+    covariance: SMatrix<f64, D, D>,
+    sqrt: SMatrix<f64, D, D>,
+    valid: bool,
+}
+
+impl<const D: usize> NoiseSqrtCache<D> {
+    pub(crate) fn new() -> Self {
+        Self {
+            covariance: SMatrix::zeros(),
+            sqrt: SMatrix::zeros(),
+            valid: false,
+        }
+    }
+
+    /// The square root of `q`, refactored only when `q` differs from the cached matrix.
+    #[inline]
+    pub(crate) fn sqrt(
+        &mut self,
+        q: &SMatrix<f64, D, D>,
+        what: &'static str,
+    ) -> Result<&SMatrix<f64, D, D>, EstimationError> {
+        if !self.valid || *q != self.covariance {
+            if !q.iter().all(|v| v.is_finite()) {
+                return Err(EstimationError::NonFinite { what });
+            }
+            self.sqrt = psd_sqrt(q).ok_or(EstimationError::NotPositiveDefinite { what })?;
+            self.covariance = *q;
+            self.valid = true;
+        }
+        Ok(&self.sqrt)
+    }
+}
+
+/// Gaussian log-density `ln N(r; 0, R) = -r^T R^-1 r / 2 - ln det(2 pi R) / 2`, with the inverse
+/// Cholesky factor of `R` cached between calls.
+#[derive(Debug, Clone)]
+pub(crate) struct GaussianLogLikelihood<const M: usize> {
+    covariance: SMatrix<f64, M, M>,
+    /// `L^-1` for `R = L L^T` (lower triangular).
+    inverse_factor: SMatrix<f64, M, M>,
+    /// `-ln det(2 pi R) / 2`.
+    log_normaliser: f64,
+    valid: bool,
+}
+
+impl<const M: usize> GaussianLogLikelihood<M> {
+    pub(crate) fn new() -> Self {
+        Self {
+            covariance: SMatrix::zeros(),
+            inverse_factor: SMatrix::zeros(),
+            log_normaliser: 0.0,
+            valid: false,
+        }
+    }
+
+    /// `ln N(r; 0, R)`.
+    ///
+    /// # Errors
+    /// [`EstimationError::NonFinite`] for a non-finite `R`, [`EstimationError::NotPositiveDefinite`]
+    /// when its Cholesky factorisation fails.
+    #[inline]
+    pub(crate) fn log_density(
+        &mut self,
+        r: &SVector<f64, M>,
+        covariance: &SMatrix<f64, M, M>,
+    ) -> Result<f64, EstimationError> {
+        if !self.valid || *covariance != self.covariance {
+            self.refactor(covariance)?;
+        }
+        let y = self.inverse_factor * r;
+        Ok(self.log_normaliser - 0.5 * y.norm_squared())
+    }
+
+    #[cold]
+    fn refactor(&mut self, covariance: &SMatrix<f64, M, M>) -> Result<(), EstimationError> {
+        const WHAT: &str = "measurement noise R";
+        if !covariance.iter().all(|v| v.is_finite()) {
+            return Err(EstimationError::NonFinite { what: WHAT });
+        }
+        let chol = covariance
+            .cholesky()
+            .ok_or(EstimationError::NotPositiveDefinite { what: WHAT })?;
+        let l = chol.l();
+        let inverse = l
+            .solve_lower_triangular(&SMatrix::<f64, M, M>::identity())
+            .ok_or(EstimationError::NotPositiveDefinite { what: WHAT })?;
+        let log_det: f64 = 2.0 * (0..M).map(|i| l[(i, i)].ln()).sum::<f64>();
+        let log_normaliser = -0.5 * (log_det + M as f64 * (2.0 * std::f64::consts::PI).ln());
+        if !log_normaliser.is_finite() || !inverse.iter().all(|v| v.is_finite()) {
+            return Err(EstimationError::NotPositiveDefinite { what: WHAT });
+        }
+        self.inverse_factor = inverse;
+        self.log_normaliser = log_normaliser;
+        self.covariance = *covariance;
+        self.valid = true;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nalgebra::{Matrix2, Matrix4, Vector2};
+
+    #[test]
+    fn psd_sqrt_of_definite_and_singular_matrices() {
+        let a = Matrix2::new(4.0, 2.0, 2.0, 3.0);
+        let l = psd_sqrt(&a).unwrap();
+        assert!((l * l.transpose() - a).abs().max() < 1e-14);
+        // Discretised white-noise acceleration of a CV model, state [x, vx, y, vy]: rank 2,
+        // so plain Cholesky fails on it.
+        let (dt, q) = (0.1_f64, 2.0);
+        let block = Matrix2::new(
+            dt.powi(4) / 4.0,
+            dt.powi(3) / 2.0,
+            dt.powi(3) / 2.0,
+            dt * dt,
+        ) * q;
+        let mut qm = Matrix4::zeros();
+        qm.fixed_view_mut::<2, 2>(0, 0).copy_from(&block);
+        qm.fixed_view_mut::<2, 2>(2, 2).copy_from(&block);
+        assert!(qm.cholesky().is_none());
+        let l = psd_sqrt(&qm).unwrap();
+        assert!((l * l.transpose() - qm).abs().max() < 1e-15);
+        assert_eq!(psd_sqrt(&Matrix4::<f64>::zeros()), Some(Matrix4::zeros()));
+        assert!(psd_sqrt(&Matrix2::new(1.0, 2.0, 2.0, 1.0)).is_none()); // eigenvalue -1
+        assert!(psd_sqrt(&Matrix2::new(1.0, 0.5, 0.0, 1.0)).is_none()); // not symmetric
+        assert!(psd_sqrt(&Matrix2::new(0.0, 1.0, 1.0, 0.0)).is_none());
+    }
+
+    #[test]
+    fn log_density_matches_closed_form() {
+        let mut g = GaussianLogLikelihood::<2>::new();
+        let r = Vector2::new(1.0, -2.0);
+        let cov = Matrix2::new(2.0, 0.0, 0.0, 8.0);
+        // -0.5 (1/2 + 4/8) - 0.5 ln((2 pi)^2 * 16)
+        let expected = -0.5 - 0.5 * ((2.0 * std::f64::consts::PI).powi(2) * 16.0).ln();
+        assert!((g.log_density(&r, &cov).unwrap() - expected).abs() < 1e-14);
+        assert!(matches!(
+            g.log_density(&r, &Matrix2::new(1.0, 2.0, 2.0, 1.0)),
+            Err(EstimationError::NotPositiveDefinite { .. })
+        ));
+        assert!(matches!(
+            g.log_density(&r, &Matrix2::new(f64::NAN, 0.0, 0.0, 1.0)),
+            Err(EstimationError::NonFinite { .. })
+        ));
+    }
+}
