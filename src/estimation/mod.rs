@@ -7,7 +7,13 @@
 //! filter exactly as it was, ready for the next step.
 
 mod error;
+mod extended;
+mod innovation;
+mod kalman;
 pub mod particle;
 
 pub use error::EstimationError;
+pub use extended::ExtendedKalmanFilter;
+pub use innovation::Innovation;
+pub use kalman::KalmanFilter;
 pub use particle::{KldSampling, ParticleFilter, ResamplingScheme};

@@ -11,8 +11,12 @@
 
 use nalgebra::{SMatrix, SVector};
 
+pub(crate) mod error;
 pub mod measurement;
 pub mod motion;
+pub mod numerical;
+
+pub use error::ModelError;
 
 /// A discrete-time motion model with additive Gaussian process noise.
 pub trait MotionModel<const N: usize> {
