@@ -19,6 +19,8 @@ mod assignment;
 mod error;
 mod murty;
 
+pub mod metrics;
+
 pub use assignment::{Assignment, LinearAssignment, PartialAssignment};
 pub use error::TrackingError;
 pub use murty::{KBestAssignments, RankedAssignment};
