@@ -11,12 +11,16 @@
 //! - [`models`]: motion and measurement models shared by filters, trackers and controllers.
 //! - [`estimation`]: Kalman, extended and unscented Kalman filters, particle filters, IMM, smoothers.
 //! - [`tracking`]: assignment, k-best assignments, gating, clustering, DBSCAN, OSPA/GOSPA/CLEAR MOT.
+//! - [`mapping`]: occupancy grids (log-odds, ray casting), cost maps, distance transforms, map files.
+//! - [`planning`]: grid A* and Dijkstra, A* on graphs.
 //! - [`viz`] (feature `viz`): conversions from library types to Rerun archetypes.
 #![warn(missing_docs)]
 
 pub mod estimation;
 pub mod geometry;
+pub mod mapping;
 pub mod models;
+pub mod planning;
 pub mod tracking;
 
 #[cfg(feature = "viz")]
