@@ -12,6 +12,7 @@ mod error;
 mod graph_astar;
 mod grid_astar;
 mod grid_search;
+pub mod sampling;
 
 pub use dijkstra::GridDijkstra;
 pub use error::PlanningError;
