@@ -11,9 +11,13 @@ mod extended;
 mod innovation;
 mod kalman;
 pub mod particle;
+mod sigma_points;
+mod unscented;
 
 pub use error::EstimationError;
 pub use extended::ExtendedKalmanFilter;
 pub use innovation::Innovation;
 pub use kalman::KalmanFilter;
 pub use particle::{KldSampling, ParticleFilter, ResamplingScheme};
+pub use sigma_points::{SigmaPoints, SigmaView};
+pub use unscented::{AngleWrap, UnscentedFunctions, UnscentedKalmanFilter};
