@@ -16,11 +16,15 @@
 //! order leaks into any output. Errors are [`TrackingError`].
 
 mod assignment;
+mod clustering;
 mod error;
+mod gating;
 mod murty;
 
 pub mod metrics;
 
 pub use assignment::{Assignment, LinearAssignment, PartialAssignment};
+pub use clustering::{Cluster, TrackClusters};
 pub use error::TrackingError;
+pub use gating::{chi_square_gate, GatedPair, Gating};
 pub use murty::{KBestAssignments, RankedAssignment};
