@@ -9,6 +9,7 @@
 //! Areas:
 //! - [`geometry`]: angles, Gaussians (ellipses, Mahalanobis distance), rigid transforms.
 //! - [`models`]: motion and measurement models shared by filters, trackers and controllers.
+//! - [`control`]: dynamics with adjoints, composable costs, gradient-based shooting MPC.
 //! - [`estimation`]: Kalman, extended and unscented Kalman filters, particle filters, IMM, smoothers.
 //! - [`tracking`]: assignment, k-best assignments, gating, clustering, DBSCAN, OSPA/GOSPA/CLEAR MOT.
 //! - [`mapping`]: occupancy grids (log-odds, ray casting), cost maps, distance transforms, map files.
@@ -16,6 +17,7 @@
 //! - [`viz`] (feature `viz`): conversions from library types to Rerun archetypes.
 #![warn(missing_docs)]
 
+pub mod control;
 pub mod estimation;
 pub mod geometry;
 pub mod mapping;

@@ -12,6 +12,7 @@
 use nalgebra::{SMatrix, SVector};
 
 pub(crate) mod error;
+pub mod kinematics;
 pub mod measurement;
 pub mod motion;
 pub mod numerical;

@@ -1,0 +1,188 @@
+//! The truck backer-upper kinematics (Nguyen & Widrow 1990, in the NYU deep-learning course's
+//! discretisation) with its analytic adjoint.
+
+use nalgebra::{Matrix2x4, Vector1, Vector2, Vector4};
+
+use super::dynamics::Dynamics;
+use super::error::ControlError;
+use crate::geometry::wrap_angle;
+
+/// A cab pulling a trailer, state `[x, y, theta0, theta1]`, action `[phi]`.
+///
+/// `(x, y)` is the hitch (m), `theta0` the cab heading and `theta1` the trailer heading (rad,
+/// counter-clockwise from +x), `phi` the steering angle (rad). With speed `s` (negative: backing
+/// up), cab length `L`, hitch-to-trailer-rear length `d` and step `dt`, one explicit Euler step
+/// as in the course code (every right-hand side uses the state *before* the step):
+///
+/// ```text
+/// x      += s dt cos(theta0)
+/// y      += s dt sin(theta0)
+/// theta0 += (s / L) dt tan(phi)
+/// theta1 += (s / d) dt sin(theta0 - theta1)
+/// ```
+///
+/// The trailer rear is `(x - d cos theta1, y - d sin theta1)`; the rig is jack-knifed when the
+/// wrapped `|theta0 - theta1|` exceeds 90 degrees (the course code forgets the wrap; this one
+/// does not). The adjoint is the exact transpose of the step's Jacobian:
+///
+/// ```text
+/// lambda_x = l_x,  lambda_y = l_y,
+/// lambda_theta0 = l_theta0 - s dt sin(theta0) l_x + s dt cos(theta0) l_y + (s/d) dt c l_theta1,
+/// lambda_theta1 = (1 - (s/d) dt c) l_theta1,   c = cos(theta0 - theta1),
+/// lambda_phi = (s/L) dt (1 + tan^2 phi) l_theta0.
+/// ```
+///
+/// ```
+/// use nalgebra::{Vector1, Vector4};
+/// use kestrel::control::{Dynamics, TruckTrailer};
+/// let truck = TruckTrailer::course();
+/// let x = truck.step(&Vector4::new(20.0, 0.0, 0.0, 0.0), &Vector1::new(0.0));
+/// assert!((x[0] - 19.9).abs() < 1e-12); // backing up at 0.1 per step
+/// assert!((truck.trailer_rear(&x).x - 15.9).abs() < 1e-12);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TruckTrailer {
+    speed: f64,
+    cab_length: f64,
+    trailer_length: f64,
+    dt: f64,
+    max_steering: f64,
+}
+
+impl TruckTrailer {
+    /// The NYU deep-learning course constants: `s = -0.1`, `L = 1`, `d = 4`, `dt = 1`,
+    /// steering limited to +-45 degrees.
+    pub fn course() -> Self {
+        Self {
+            speed: -0.1,
+            cab_length: 1.0,
+            trailer_length: 4.0,
+            dt: 1.0,
+            max_steering: std::f64::consts::FRAC_PI_4,
+        }
+    }
+
+    /// A rig with speed `s` (per unit time, negative backs up), cab length `L`, trailer length
+    /// `d`, step `dt` and steering limit `max_steering` (rad, in `(0, pi/2)`).
+    ///
+    /// # Errors
+    /// [`ControlError::InvalidParameter`] for non-finite values, non-positive lengths or step, or
+    /// a steering limit outside `(0, pi/2)`.
+    pub fn new(
+        speed: f64,
+        cab_length: f64,
+        trailer_length: f64,
+        dt: f64,
+        max_steering: f64,
+    ) -> Result<Self, ControlError> {
+        let positive = |name: &'static str, v: f64| {
+            if v.is_finite() && v > 0.0 {
+                Ok(())
+            } else {
+                Err(ControlError::InvalidParameter {
+                    name,
+                    reason: format!("must be finite and positive, got {v}"),
+                })
+            }
+        };
+        if !speed.is_finite() {
+            return Err(ControlError::InvalidParameter {
+                name: "speed",
+                reason: format!("must be finite, got {speed}"),
+            });
+        }
+        positive("cab_length", cab_length)?;
+        positive("trailer_length", trailer_length)?;
+        positive("dt", dt)?;
+        if !(max_steering > 0.0 && max_steering < std::f64::consts::FRAC_PI_2) {
+            return Err(ControlError::InvalidParameter {
+                name: "max_steering",
+                reason: format!("must be in (0, pi/2), got {max_steering}"),
+            });
+        }
+        Ok(Self {
+            speed,
+            cab_length,
+            trailer_length,
+            dt,
+            max_steering,
+        })
+    }
+
+    /// The steering limit (rad): bounds for the MPC are `[-max, max]`.
+    pub fn max_steering(&self) -> f64 {
+        self.max_steering
+    }
+
+    /// The speed `s`.
+    pub fn speed(&self) -> f64 {
+        self.speed
+    }
+
+    /// The hitch-to-trailer-rear length `d`.
+    pub fn trailer_length(&self) -> f64 {
+        self.trailer_length
+    }
+
+    /// The trailer rear `(x - d cos theta1, y - d sin theta1)`.
+    pub fn trailer_rear(&self, x: &Vector4<f64>) -> Vector2<f64> {
+        let (s, c) = x[3].sin_cos();
+        Vector2::new(
+            x[0] - self.trailer_length * c,
+            x[1] - self.trailer_length * s,
+        )
+    }
+
+    /// The Jacobian of [`trailer_rear`](Self::trailer_rear) with respect to the state.
+    pub fn trailer_rear_jacobian(&self, x: &Vector4<f64>) -> Matrix2x4<f64> {
+        let (s, c) = x[3].sin_cos();
+        let d = self.trailer_length;
+        Matrix2x4::new(1.0, 0.0, 0.0, d * s, 0.0, 1.0, 0.0, -d * c)
+    }
+
+    /// The hitch angle `theta0 - theta1`, wrapped to `[-pi, pi)`.
+    pub fn hitch_angle(&self, x: &Vector4<f64>) -> f64 {
+        wrap_angle(x[2] - x[3])
+    }
+
+    /// Whether the rig is jack-knifed: wrapped `|theta0 - theta1| > pi/2`.
+    pub fn is_jackknifed(&self, x: &Vector4<f64>) -> bool {
+        self.hitch_angle(x).abs() > std::f64::consts::FRAC_PI_2
+    }
+}
+
+impl Dynamics<4, 1> for TruckTrailer {
+    #[inline]
+    fn step(&self, x: &Vector4<f64>, u: &Vector1<f64>) -> Vector4<f64> {
+        let sdt = self.speed * self.dt;
+        let (s0, c0) = x[2].sin_cos();
+        Vector4::new(
+            x[0] + sdt * c0,
+            x[1] + sdt * s0,
+            x[2] + sdt / self.cab_length * u[0].tan(),
+            x[3] + sdt / self.trailer_length * (x[2] - x[3]).sin(),
+        )
+    }
+
+    #[inline]
+    fn vjp(
+        &self,
+        x: &Vector4<f64>,
+        u: &Vector1<f64>,
+        l: &Vector4<f64>,
+    ) -> (Vector4<f64>, Vector1<f64>) {
+        let sdt = self.speed * self.dt;
+        let (s0, c0) = x[2].sin_cos();
+        let k = sdt / self.trailer_length * (x[2] - x[3]).cos();
+        let tan = u[0].tan();
+        (
+            Vector4::new(
+                l[0],
+                l[1],
+                l[2] - sdt * s0 * l[0] + sdt * c0 * l[1] + k * l[3],
+                (1.0 - k) * l[3],
+            ),
+            Vector1::new(sdt / self.cab_length * (1.0 + tan * tan) * l[2]),
+        )
+    }
+}
