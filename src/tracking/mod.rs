@@ -17,6 +17,7 @@
 
 mod assignment;
 mod clustering;
+mod dbscan;
 mod error;
 mod gating;
 mod murty;
@@ -25,6 +26,7 @@ pub mod metrics;
 
 pub use assignment::{Assignment, LinearAssignment, PartialAssignment};
 pub use clustering::{Cluster, TrackClusters};
+pub use dbscan::{Dbscan, ExtendedDetection, OrientedBox2};
 pub use error::TrackingError;
 pub use gating::{chi_square_gate, GatedPair, Gating};
 pub use murty::{KBestAssignments, RankedAssignment};
