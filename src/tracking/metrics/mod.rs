@@ -3,9 +3,11 @@
 //!
 //! All distances are Euclidean, in the units of the points given (metres, usually).
 
+mod clear_mot;
 mod gospa;
 mod ospa;
 
+pub use clear_mot::{ClearMot, MotSummary, ScanMot};
 pub use gospa::{Gospa, GospaValue};
 pub use ospa::{Ospa, OspaValue};
 
