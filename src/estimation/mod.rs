@@ -6,18 +6,24 @@
 //! (non-finite measurement, failed factorisation) returns an [`EstimationError`] and leaves the
 //! filter exactly as it was, ready for the next step.
 
+mod batch;
+mod dynamic;
 mod error;
 mod extended;
 mod innovation;
 mod kalman;
 pub mod particle;
+mod rts;
 mod sigma_points;
 mod unscented;
 
+pub use batch::{BatchError, FilterRun, FilterStep};
+pub use dynamic::{DynamicInnovation, DynamicKalmanFilter};
 pub use error::EstimationError;
 pub use extended::ExtendedKalmanFilter;
 pub use innovation::Innovation;
 pub use kalman::KalmanFilter;
 pub use particle::{KldSampling, ParticleFilter, ResamplingScheme};
+pub use rts::{rts_smooth, rts_smoother, SmoothedStep};
 pub use sigma_points::{SigmaPoints, SigmaView};
 pub use unscented::{AngleWrap, UnscentedFunctions, UnscentedKalmanFilter};
