@@ -25,6 +25,7 @@ mod cost;
 mod dynamics;
 mod error;
 mod mpc;
+mod projected_bfgs;
 mod projected_lbfgs;
 mod shooting;
 mod truck_trailer;
@@ -35,6 +36,6 @@ pub use cost::{
 };
 pub use dynamics::{BicycleDynamics, Dynamics, Rk4, UnicycleDynamics};
 pub use error::ControlError;
-pub use mpc::{MpcConfig, MpcSolution, ShootingMpc, Termination};
+pub use mpc::{MpcConfig, MpcSolution, QuasiNewton, ShootingMpc, Termination};
 pub use shooting::{horizon_cost, horizon_cost_gradient, rollout};
 pub use truck_trailer::TruckTrailer;

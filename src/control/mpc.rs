@@ -8,8 +8,9 @@ use nalgebra::SVector;
 use super::cost::CostTerm;
 use super::dynamics::Dynamics;
 use super::error::{first_non_finite, ControlError};
+use super::projected_bfgs::ProjectedBfgs;
 pub use super::projected_lbfgs::Termination;
-use super::projected_lbfgs::{ProjectedLbfgs, Settings};
+use super::projected_lbfgs::{ProjectedLbfgs, Report, Settings};
 use super::shooting::{horizon_cost_gradient, rollout};
 
 /// Clamps every component of `u` into `[lower, upper]`.
@@ -44,8 +45,69 @@ pub struct MpcConfig<const M: usize> {
     pub gradient_tolerance: f64,
     /// Stop when a step lowers the cost by less than `cost_tolerance (1 + |J|)` (default 1e-12).
     pub cost_tolerance: f64,
-    /// Number of L-BFGS curvature pairs kept (default 10).
-    pub memory: usize,
+    /// The quasi-Newton method (default [`QuasiNewton::Bfgs`]).
+    pub method: QuasiNewton,
+}
+
+/// The quasi-Newton approximation used by the projected minimiser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuasiNewton {
+    /// Dense BFGS inverse Hessian (`(H M)^2` numbers), shifted with the plan between solves so
+    /// that the curvature warm-starts the next solve. The fastest choice for horizons up to a few
+    /// hundred action components.
+    Bfgs,
+    /// Limited-memory BFGS with `memory` curvature pairs, restarted at every solve: `O(H M m)`
+    /// memory and work per iteration, for very long horizons.
+    Lbfgs {
+        /// Number of curvature pairs kept (at least 1).
+        memory: usize,
+    },
+}
+
+/// The minimiser and its buffers.
+#[derive(Debug, Clone)]
+enum Optimizer<const M: usize> {
+    Bfgs(ProjectedBfgs<M>),
+    Lbfgs(ProjectedLbfgs<M>),
+}
+
+impl<const M: usize> Optimizer<M> {
+    fn gradient_mut(&mut self) -> &mut Vec<SVector<f64, M>> {
+        match self {
+            Optimizer::Bfgs(o) => &mut o.gradient,
+            Optimizer::Lbfgs(o) => &mut o.gradient,
+        }
+    }
+
+    fn shift(&mut self) {
+        if let Optimizer::Bfgs(o) = self {
+            o.shift();
+        }
+    }
+
+    fn reset(&mut self) {
+        if let Optimizer::Bfgs(o) = self {
+            o.reset();
+        }
+    }
+
+    fn minimize<F>(
+        &mut self,
+        u: &mut [SVector<f64, M>],
+        cost: f64,
+        lower: &SVector<f64, M>,
+        upper: &SVector<f64, M>,
+        settings: &Settings,
+        eval: F,
+    ) -> Report
+    where
+        F: FnMut(&[SVector<f64, M>], &mut [SVector<f64, M>]) -> f64,
+    {
+        match self {
+            Optimizer::Bfgs(o) => o.minimize(u, cost, lower, upper, settings, eval),
+            Optimizer::Lbfgs(o) => o.minimize(u, cost, lower, upper, settings, eval),
+        }
+    }
 }
 
 impl<const M: usize> MpcConfig<M> {
@@ -58,7 +120,7 @@ impl<const M: usize> MpcConfig<M> {
             max_iterations: 200,
             gradient_tolerance: 1e-6,
             cost_tolerance: 1e-12,
-            memory: 10,
+            method: QuasiNewton::Bfgs,
         }
     }
 
@@ -82,10 +144,10 @@ impl<const M: usize> MpcConfig<M> {
                 });
             }
         }
-        if self.memory == 0 {
+        if self.method == (QuasiNewton::Lbfgs { memory: 0 }) {
             return Err(ControlError::InvalidParameter {
                 name: "memory",
-                reason: "must keep at least one curvature pair".into(),
+                reason: "L-BFGS must keep at least one curvature pair".into(),
             });
         }
         for (name, v) in [
@@ -164,7 +226,7 @@ pub struct ShootingMpc<D, const N: usize, const M: usize> {
     config: MpcConfig<M>,
     previous_action: SVector<f64, M>,
     plan: Vec<SVector<f64, M>>,
-    optimizer: ProjectedLbfgs<M>,
+    optimizer: Optimizer<M>,
     scratch_states: Vec<SVector<f64, N>>,
     solution: MpcSolution<N, M>,
 }
@@ -190,7 +252,10 @@ where
             config,
             previous_action: zero,
             plan: vec![zero; h],
-            optimizer: ProjectedLbfgs::new(h, config.memory),
+            optimizer: match config.method {
+                QuasiNewton::Bfgs => Optimizer::Bfgs(ProjectedBfgs::new(h)),
+                QuasiNewton::Lbfgs { memory } => Optimizer::Lbfgs(ProjectedLbfgs::new(h, memory)),
+            },
             scratch_states: vec![SVector::zeros(); h + 1],
             solution: MpcSolution {
                 states: vec![SVector::zeros(); h + 1],
@@ -337,10 +402,10 @@ where
             previous_action,
             plan,
             scratch_states,
-            &mut optimizer.gradient,
+            optimizer.gradient_mut(),
         )?;
         if let Some(stage) = optimizer
-            .gradient
+            .gradient_mut()
             .iter()
             .position(|g| first_non_finite(g.iter()).is_some())
         {
@@ -378,9 +443,19 @@ where
         Ok(&self.solution)
     }
 
+    /// Forgets everything learned from earlier solves: the plan and the previous action go back
+    /// to the zero action projected into the bounds, and the quasi-Newton curvature is dropped.
+    pub fn reset(&mut self) {
+        let zero = project(&SVector::zeros(), &self.config.lower, &self.config.upper);
+        self.plan.fill(zero);
+        self.previous_action = zero;
+        self.optimizer.reset();
+    }
+
     /// Moves the horizon one step: the first planned action becomes the previous action and the
     /// plan shifts left (`u[t] <- u[t+1]`, the last action repeated) as the next warm start.
     pub fn shift(&mut self) {
+        self.optimizer.shift();
         self.previous_action = self.plan[0];
         self.plan.rotate_left(1);
         let h = self.plan.len();

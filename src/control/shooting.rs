@@ -85,7 +85,8 @@ where
     let mut scratch = StageGradient::zeros();
     let mut grad_x = SVector::zeros();
     let mut total = cost.terminal(&states[horizon], &mut grad_x);
-    for t in 0..horizon {
+    // Same summation order as the adjoint pass, so both return the same number.
+    for t in (0..horizon).rev() {
         let prev = if t == 0 { u_prev } else { &actions[t - 1] };
         total += cost.stage(t, &states[t], &actions[t], prev, &mut scratch);
     }
