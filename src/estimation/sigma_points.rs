@@ -168,9 +168,15 @@ impl<const N: usize> SigmaPoints<N> {
         add: impl Fn(&SVector<f64, N>, &SVector<f64, N>) -> SVector<f64, N>,
         out: &mut [f64],
     ) -> Result<(), EstimationError> {
-        assert_eq!(out.len(), N * (2 * N + 1), "sigma-point buffer has the wrong length");
+        assert_eq!(
+            out.len(),
+            N * (2 * N + 1),
+            "sigma-point buffer has the wrong length"
+        );
         if !x.iter().all(|v| v.is_finite()) {
-            return Err(EstimationError::NonFinite { what: "state mean x" });
+            return Err(EstimationError::NonFinite {
+                what: "state mean x",
+            });
         }
         if !p.iter().all(|v| v.is_finite()) {
             return Err(EstimationError::NonFinite {
@@ -201,7 +207,10 @@ impl<const N: usize> SigmaPoints<N> {
 
 fn check_dimension<const N: usize>() -> Result<(), EstimationError> {
     if N == 0 {
-        return Err(invalid("N", "the state dimension must be at least 1".into()));
+        return Err(invalid(
+            "N",
+            "the state dimension must be at least 1".into(),
+        ));
     }
     Ok(())
 }

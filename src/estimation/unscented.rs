@@ -123,6 +123,10 @@ pub struct AngleWrap;
 impl AngleWrap {
     /// `sum_i w_i p_i`, with `atan2(sum w sin, sum w cos)` for the components marked in `angles`.
     ///
+    /// The weights must sum to 1 (as the mean weights of every sigma-point set do): the linear
+    /// part is evaluated as `p_0 + sum_i w_i (p_i - p_0)`, which keeps full precision with the
+    /// large weights of small-`alpha` sets.
+    ///
     /// ```
     /// use nalgebra::{Const, Dyn, Vector1};
     /// use kestrel::estimation::{AngleWrap, SigmaView};
@@ -136,9 +140,14 @@ impl AngleWrap {
         weights: &[f64],
         angles: &[bool; D],
     ) -> SVector<f64, D> {
-        let mut mean = SVector::<f64, D>::zeros();
-        for (i, &w) in weights.iter().enumerate().take(points.ncols()) {
-            mean.axpy(w, &points.column(i), 1.0);
+        // Centred on the first point: sum_i w_i p_i = p_0 + sum_i w_i (p_i - p_0) since the
+        // weights sum to 1. The differences are small, so the large weights of small-alpha
+        // Merwe sets (|Wm_0| ~ 1/alpha^2) do not amplify the rounding error of |p_0| (nor
+        // does the rounding of the weights' sum, which can be 1e-10 away from 1).
+        let first = points.column(0);
+        let mut mean = first.into_owned();
+        for (i, &w) in weights.iter().enumerate().take(points.ncols()).skip(1) {
+            mean += (points.column(i) - first) * w;
         }
         for (k, _) in angles.iter().enumerate().filter(|(_, &a)| a) {
             let (mut s, mut c) = (0.0, 0.0);
@@ -353,7 +362,9 @@ impl<const N: usize, F: UnscentedFunctions<N>> UnscentedKalmanFilter<N, F> {
         dt: f64,
     ) -> Result<(), EstimationError> {
         if !dt.is_finite() {
-            return Err(EstimationError::NonFinite { what: "time step dt" });
+            return Err(EstimationError::NonFinite {
+                what: "time step dt",
+            });
         }
         let model_angles = model.angle_components();
         let q = model.process_noise(&self.x, dt);
@@ -502,12 +513,11 @@ impl<const N: usize, F: UnscentedFunctions<N>> UnscentedKalmanFilter<N, F> {
                 what: "innovation covariance S",
             })?;
         let y = g.residual(z, &zhat, &z_angles);
-        let whitened = chol
-            .l_dirty()
-            .solve_lower_triangular(&y)
-            .ok_or(EstimationError::NotPositiveDefinite {
+        let whitened = chol.l_dirty().solve_lower_triangular(&y).ok_or(
+            EstimationError::NotPositiveDefinite {
                 what: "innovation covariance S",
-            })?;
+            },
+        )?;
         let nis = whitened.norm_squared();
         let innovation = Innovation {
             residual: y,
