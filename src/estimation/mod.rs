@@ -10,6 +10,7 @@ mod batch;
 mod dynamic;
 mod error;
 mod extended;
+pub mod imm;
 mod innovation;
 mod kalman;
 pub mod particle;
@@ -21,6 +22,9 @@ pub use batch::{BatchError, FilterRun, FilterStep};
 pub use dynamic::{DynamicInnovation, DynamicKalmanFilter};
 pub use error::EstimationError;
 pub use extended::ExtendedKalmanFilter;
+pub use imm::{
+    embed, BoxedMode, EmbeddedMode, Embedding, ImmEstimator, ImmMode, MixingFill, Mode, ModeFilter,
+};
 pub use innovation::Innovation;
 pub use kalman::KalmanFilter;
 pub use particle::{KldSampling, ParticleFilter, ResamplingScheme};
