@@ -1,6 +1,7 @@
 //! Sampling-based motion planners on `R^D`: RRT, RRT*, PRM and PRM*, with kd-tree neighbour
-//! queries (kiddo), roadmaps on petgraph, collision checking behind [`ValidityChecker`], and
-//! path shortcutting.
+//! queries (kiddo), roadmaps on petgraph, collision checking behind [`ValidityChecker`]
+//! (exact planar shapes in [`GeometricScene`], grids and occupancy grids in [`GridChecker`], any
+//! state predicate in [`FnChecker`]), and path shortcutting.
 //!
 //! Conventions:
 //! - States are `SVector<f64, D>` ([`State`]); motions are straight segments; the cost of a path
@@ -38,6 +39,7 @@
 
 mod collision;
 mod error;
+mod grid_collision;
 mod nearest;
 mod outcome;
 mod prm;
@@ -49,6 +51,7 @@ mod space;
 
 pub use collision::{FnChecker, GeometricScene, ValidityChecker};
 pub use error::SamplingError;
+pub use grid_collision::GridChecker;
 pub use nearest::NearestIndex;
 pub use outcome::{
     path_length, CostSample, NoObserver, PlanResult, PlanStats, PlannerEvent, PlannerObserver,
