@@ -271,27 +271,35 @@ impl LinearAssignment {
     fn augmenting_path(&mut self, cost: &[f64], nc: usize, start: usize) -> Option<(usize, f64)> {
         let mut min_val = 0.0;
         let mut i = start;
+        // Local slices of exactly `nc` elements let the compiler drop most bounds checks.
+        let shortest = &mut self.shortest[..nc];
+        let path = &mut self.path[..nc];
+        let row4col = &self.row4col[..nc];
+        let v = &self.v[..nc];
+        let sc = &mut self.sc[..nc];
+        let remaining = &mut self.remaining;
         // Scanned from the last column down: a constant matrix gives the identity (SciPy #11602).
-        self.remaining.clear();
-        self.remaining.extend((0..nc).rev());
+        remaining.clear();
+        remaining.extend((0..nc).rev());
         self.sr.fill(false);
-        self.sc.fill(false);
-        self.shortest.fill(f64::INFINITY);
+        sc.fill(false);
+        shortest.fill(f64::INFINITY);
         loop {
             let mut index = NONE;
             let mut lowest = f64::INFINITY;
             self.sr[i] = true;
             let row = &cost[i * nc..(i + 1) * nc];
             let ui = self.u[i];
-            for (it, &j) in self.remaining.iter().enumerate() {
-                let r = min_val + row[j] - ui - self.v[j];
-                if r < self.shortest[j] {
-                    self.path[j] = i;
-                    self.shortest[j] = r;
+            for (it, &j) in remaining.iter().enumerate() {
+                let r = min_val + row[j] - ui - v[j];
+                let mut s = shortest[j];
+                if r < s {
+                    path[j] = i;
+                    shortest[j] = r;
+                    s = r;
                 }
                 // Among equally short paths prefer one that ends at a free column.
-                let s = self.shortest[j];
-                if s < lowest || (s == lowest && self.row4col[j] == NONE) {
+                if s < lowest || (s == lowest && row4col[j] == NONE) {
                     lowest = s;
                     index = it;
                 }
@@ -300,14 +308,14 @@ impl LinearAssignment {
             if min_val == f64::INFINITY || index == NONE {
                 return None;
             }
-            let j = self.remaining[index];
-            self.sc[j] = true;
+            let j = remaining[index];
+            sc[j] = true;
             // Same order as "remaining[index] = remaining[--num_remaining]".
-            self.remaining.swap_remove(index);
-            if self.row4col[j] == NONE {
+            remaining.swap_remove(index);
+            if row4col[j] == NONE {
                 return Some((j, min_val));
             }
-            i = self.row4col[j];
+            i = row4col[j];
         }
     }
 }
