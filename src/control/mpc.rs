@@ -67,7 +67,7 @@ pub enum QuasiNewton {
 /// The minimiser and its buffers.
 #[derive(Debug, Clone)]
 enum Optimizer<const M: usize> {
-    Bfgs(ProjectedBfgs<M>),
+    Bfgs(Box<ProjectedBfgs<M>>),
     Lbfgs(ProjectedLbfgs<M>),
 }
 
@@ -253,7 +253,7 @@ where
             previous_action: zero,
             plan: vec![zero; h],
             optimizer: match config.method {
-                QuasiNewton::Bfgs => Optimizer::Bfgs(ProjectedBfgs::new(h)),
+                QuasiNewton::Bfgs => Optimizer::Bfgs(Box::new(ProjectedBfgs::new(h))),
                 QuasiNewton::Lbfgs { memory } => Optimizer::Lbfgs(ProjectedLbfgs::new(h, memory)),
             },
             scratch_states: vec![SVector::zeros(); h + 1],

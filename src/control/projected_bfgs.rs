@@ -160,7 +160,7 @@ impl<const M: usize> ProjectedBfgs<M> {
             self.d.gemv(-1.0, &self.h, &self.s, 0.0);
             self.d.component_mul_assign(&self.free);
             let mut slope = self.d.dot(&self.g);
-            if !self.scaled || !(slope < 0.0) {
+            if !self.scaled || slope.is_nan() || slope >= 0.0 {
                 // No curvature yet, or it went bad: steepest descent on the free components,
                 // scaled to move the largest component by at most one unit.
                 self.reset();
@@ -169,7 +169,7 @@ impl<const M: usize> ProjectedBfgs<M> {
                 self.d *= -1.0 / gmax;
                 slope = self.d.dot(&self.g);
             }
-            if !(slope < 0.0) {
+            if slope.is_nan() || slope >= 0.0 {
                 termination = Termination::Converged;
                 break;
             }

@@ -197,7 +197,7 @@ impl<const M: usize> ProjectedLbfgs<M> {
                 *d = -d.component_mul(f);
             }
             let mut slope = dot(&self.direction, &self.gradient);
-            if first || !(slope < 0.0) {
+            if first || slope.is_nan() || slope >= 0.0 {
                 // Steepest descent on the free components, first step scaled to move the
                 // largest component by at most one unit.
                 self.len = 0;
@@ -217,7 +217,7 @@ impl<const M: usize> ProjectedLbfgs<M> {
                 }
                 slope = dot(&self.direction, &self.gradient);
             }
-            if !(slope < 0.0) {
+            if slope.is_nan() || slope >= 0.0 {
                 termination = Termination::Converged;
                 break;
             }
