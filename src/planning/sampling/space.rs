@@ -212,14 +212,14 @@ pub fn unit_ball_volume(d: usize) -> f64 {
     let (mut even, mut odd) = (1.0, 2.0);
     let mut k = 2;
     while k <= d {
-        if k % 2 == 0 {
+        if k.is_multiple_of(2) {
             even *= 2.0 * std::f64::consts::PI / k as f64;
         } else {
             odd *= 2.0 * std::f64::consts::PI / k as f64;
         }
         k += 1;
     }
-    if d % 2 == 0 {
+    if d.is_multiple_of(2) {
         even
     } else {
         odd
