@@ -13,55 +13,67 @@ fn brute_force(
     m: usize,
     unassigned: Option<(&[f64], &[f64])>,
 ) -> Vec<(f64, Vec<Option<usize>>)> {
-    let mut out = Vec::new();
-    let mut map = vec![None; n];
-    let mut used = vec![false; m];
-    fn rec(
-        i: usize,
-        c: &[f64],
+    struct Search<'a> {
+        c: &'a [f64],
         n: usize,
         m: usize,
-        unassigned: Option<(&[f64], &[f64])>,
-        map: &mut Vec<Option<usize>>,
-        used: &mut Vec<bool>,
-        out: &mut Vec<(f64, Vec<Option<usize>>)>,
-    ) {
-        if i == n {
-            let assigned = map.iter().filter(|x| x.is_some()).count();
-            let mut cost = 0.0;
-            for (r, col) in map.iter().enumerate() {
-                match col {
-                    Some(j) => cost += c[r * m + j],
-                    None => {
-                        if let Some((a, _)) = unassigned {
-                            cost += a[r]
+        unassigned: Option<(&'a [f64], &'a [f64])>,
+        map: Vec<Option<usize>>,
+        used: Vec<bool>,
+        out: Vec<(f64, Vec<Option<usize>>)>,
+    }
+    impl Search<'_> {
+        fn rec(&mut self, i: usize) {
+            let (n, m) = (self.n, self.m);
+            if i == n {
+                let assigned = self.map.iter().filter(|x| x.is_some()).count();
+                let mut cost = 0.0;
+                for (r, col) in self.map.iter().enumerate() {
+                    match col {
+                        Some(j) => cost += self.c[r * m + j],
+                        None => {
+                            if let Some((a, _)) = self.unassigned {
+                                cost += a[r]
+                            }
                         }
                     }
                 }
+                match self.unassigned {
+                    Some((_, b)) => {
+                        cost += (0..m).filter(|&j| !self.used[j]).map(|j| b[j]).sum::<f64>()
+                    }
+                    None if assigned != n.min(m) => return,
+                    None => {}
+                }
+                if cost.is_finite() {
+                    self.out.push((cost, self.map.clone()));
+                }
+                return;
             }
-            match unassigned {
-                Some((_, b)) => cost += (0..m).filter(|&j| !used[j]).map(|j| b[j]).sum::<f64>(),
-                None if assigned != n.min(m) => return,
-                None => {}
-            }
-            if cost.is_finite() {
-                out.push((cost, map.clone()));
-            }
-            return;
-        }
-        map[i] = None;
-        rec(i + 1, c, n, m, unassigned, map, used, out);
-        for j in 0..m {
-            if !used[j] && c[i * m + j].is_finite() {
-                used[j] = true;
-                map[i] = Some(j);
-                rec(i + 1, c, n, m, unassigned, map, used, out);
-                used[j] = false;
-                map[i] = None;
+            self.map[i] = None;
+            self.rec(i + 1);
+            for j in 0..m {
+                if !self.used[j] && self.c[i * m + j].is_finite() {
+                    self.used[j] = true;
+                    self.map[i] = Some(j);
+                    self.rec(i + 1);
+                    self.used[j] = false;
+                    self.map[i] = None;
+                }
             }
         }
     }
-    rec(0, c, n, m, unassigned, &mut map, &mut used, &mut out);
+    let mut s = Search {
+        c,
+        n,
+        m,
+        unassigned,
+        map: vec![None; n],
+        used: vec![false; m],
+        out: Vec::new(),
+    };
+    s.rec(0);
+    let mut out = s.out;
     out.sort_by(|x, y| x.0.total_cmp(&y.0));
     out
 }

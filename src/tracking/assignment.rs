@@ -212,9 +212,9 @@ impl LinearAssignment {
                 cost += row_unassigned[i];
             }
         }
-        for j in 0..ncols {
-            if self.col_to_row[j].is_none() {
-                cost += col_unassigned[j];
+        for (row, b) in self.col_to_row.iter().zip(col_unassigned) {
+            if row.is_none() {
+                cost += b;
             }
         }
         Ok(PartialAssignment {

@@ -226,8 +226,8 @@ impl ClearMot {
         self.hyp_matched.resize(h, false);
         if g > 0 && h > 0 {
             // 1. keep established correspondences
-            for i in 0..g {
-                let Some(prev) = self.truths.get(&truth_ids[i]).and_then(|s| s.hypothesis) else {
+            for (i, id) in truth_ids.iter().enumerate() {
+                let Some(prev) = self.truths.get(id).and_then(|s| s.hypothesis) else {
                     continue;
                 };
                 let Some(j) = (0..h).find(|&j| !self.hyp_matched[j] && hyp_ids[j] == prev) else {
@@ -302,13 +302,10 @@ impl ClearMot {
             }
         }
         // identity co-occurrences (within the threshold) for IDF1
-        for i in 0..g {
-            for j in 0..h {
+        for (i, &t) in truth_ids.iter().enumerate() {
+            for (j, &y) in hyp_ids.iter().enumerate() {
                 if !self.dist[i * h + j].is_nan() {
-                    *self
-                        .pair_counts
-                        .entry((truth_ids[i], hyp_ids[j]))
-                        .or_default() += 1;
+                    *self.pair_counts.entry((t, y)).or_default() += 1;
                 }
             }
         }

@@ -41,12 +41,15 @@ fn check_points<const D: usize>(
     }
 }
 
+/// `(index in a, index in b, min(d, c)^p)`.
+type AssignedPair = (usize, usize, f64);
+
 /// The `min(d, c)^p` cost matrix and its optimal assignment, with reused buffers.
 #[derive(Debug, Clone, Default)]
 struct CutoffCosts {
     solver: LinearAssignment,
     costs: Vec<f64>,
-    pairs: Vec<(usize, usize, f64)>,
+    pairs: Vec<AssignedPair>,
 }
 
 impl CutoffCosts {
@@ -57,7 +60,7 @@ impl CutoffCosts {
         b: &[SVector<f64, D>],
         c: f64,
         p: f64,
-    ) -> Result<(&[(usize, usize, f64)], f64), TrackingError> {
+    ) -> Result<(&[AssignedPair], f64), TrackingError> {
         let cp = c.powf(p);
         self.costs.clear();
         for x in a {
