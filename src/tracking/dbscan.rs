@@ -51,6 +51,7 @@ pub struct OrientedBox2 {
 /// One kd-tree build (`O(n log n)`) and at most two radius queries per point (one to count the
 /// neighbourhood, one to expand it if the point is core); memory `O(n)`, neighbour lists are
 /// never stored. Dense blobs make each query return many points, as in every DBSCAN.
+/// Label and flag buffers are reused; the kd-tree is rebuilt (allocated) per call.
 ///
 /// # Example
 /// ```

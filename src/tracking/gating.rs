@@ -74,6 +74,8 @@ pub struct GatedPair {
 /// # Complexity
 /// Building the tree is `O(n log n)` for `n` detections; each track then costs a range query
 /// plus one triangular solve (`O(M^2)`) per detection in its ball, instead of `O(n M^2)`.
+/// The point and pair buffers are reused; the kd-tree itself is rebuilt (allocated) per call,
+/// since kiddo's immutable tree has no in-place rebuild.
 ///
 /// # Example
 /// ```

@@ -13,6 +13,7 @@ Run: /work/venvs/tracking/bin/python tools/reference/scipy_assignment.py
 """
 import json
 import os
+import time
 
 import numpy as np
 import scipy
@@ -89,6 +90,17 @@ def main():
     with open(OUT, "w") as f:
         json.dump(meta, f, separators=(",", ":"))
     print(f"wrote {len(cases)} cases to {os.path.normpath(OUT)}")
+
+    # timing for the side-by-side comparison with benches/tracking.rs (assignment/lsap/*):
+    # uniform(0, 100) costs, as in the bench; run both in one sitting
+    for (n, m, reps) in [(50, 270, 500), (900, 900, 5)]:
+        c = rng.uniform(0.0, 100.0, (n, m))
+        linear_sum_assignment(c)
+        t = time.perf_counter()
+        for _ in range(reps):
+            linear_sum_assignment(c)
+        dt = (time.perf_counter() - t) / reps
+        print(f"SciPy {scipy.__version__} linear_sum_assignment {n}x{m}: {dt * 1e3:.3f} ms")
 
 
 if __name__ == "__main__":
