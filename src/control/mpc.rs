@@ -52,9 +52,10 @@ pub struct MpcConfig<const M: usize> {
 /// The quasi-Newton approximation used by the projected minimiser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QuasiNewton {
-    /// Dense BFGS inverse Hessian (`(H M)^2` numbers), shifted with the plan between solves so
-    /// that the curvature warm-starts the next solve. The fastest choice for horizons up to a few
-    /// hundred action components.
+    /// Dense BFGS inverse Hessian (`(H M)^2` numbers) kept from one solve to the next, so that
+    /// the curvature learned at one step warm-starts the next (a horizon problem's Hessian
+    /// depends on a stage's place in the horizon, not on time, so it is kept unshifted). The
+    /// fastest choice for horizons up to a few hundred action components.
     Bfgs,
     /// Limited-memory BFGS with `memory` curvature pairs, restarted at every solve: `O(H M m)`
     /// memory and work per iteration, for very long horizons.
@@ -76,12 +77,6 @@ impl<const M: usize> Optimizer<M> {
         match self {
             Optimizer::Bfgs(o) => &mut o.gradient,
             Optimizer::Lbfgs(o) => &mut o.gradient,
-        }
-    }
-
-    fn shift(&mut self) {
-        if let Optimizer::Bfgs(o) = self {
-            o.shift();
         }
     }
 
@@ -195,14 +190,21 @@ pub struct MpcSolution<const N: usize, const M: usize> {
 /// `J(u) = sum_{t<H} l_t(x[t], u[t], u[t-1]) + l_H(x[H])` (see [`CostTerm`]) over the actions
 /// `u[0..H]` in the box `lower <= u[t] <= upper`, where `x[0]` is the measured state,
 /// `x[t+1] = f(x[t], u[t])` and `u[-1]` is the previously applied action. The gradient comes from
-/// the adjoint sweep ([`horizon_cost_gradient`]), the minimiser is a projected L-BFGS method
-/// (binding bounds removed from the quasi-Newton step, backtracking along the projection arc).
+/// the adjoint sweep ([`horizon_cost_gradient`]); the minimiser is a projected quasi-Newton
+/// method (binding bounds removed from the quasi-Newton step, Armijo backtracking along the
+/// projection arc) with a dense BFGS inverse Hessian kept from solve to solve
+/// ([`QuasiNewton::Bfgs`], default) or limited-memory BFGS ([`QuasiNewton::Lbfgs`]).
 ///
 /// Receding horizon: [`control`](Self::control) solves, returns `u[0]` and [`shift`](Self::shift)s
 /// the plan one step (`u[t] <- u[t+1]`, last action repeated) as the warm start of the next
 /// solve, remembering `u[0]` as the previous action. All buffers are allocated once, in
 /// [`new`](Self::new); a solve allocates nothing. Cost per iteration: one rollout and one adjoint
-/// sweep (about `3 H` model evaluations) plus `O(H M m)` for `m` memory pairs.
+/// sweep (about `3 H` model evaluations for RK4 models) plus `O((H M)^2)` for the dense BFGS
+/// (`O(H M m)` for L-BFGS with `m` pairs). On the sine-lane benchmark of anchors.md (bicycle,
+/// `H = 20`) a warm-started solve takes a median of 5 iterations.
+///
+/// # Errors
+/// See [`new`](Self::new) and [`solve`](Self::solve); a solve never panics on user data.
 ///
 /// ```
 /// use nalgebra::{Vector2, Vector3};
@@ -455,7 +457,6 @@ where
     /// Moves the horizon one step: the first planned action becomes the previous action and the
     /// plan shifts left (`u[t] <- u[t+1]`, the last action repeated) as the next warm start.
     pub fn shift(&mut self) {
-        self.optimizer.shift();
         self.previous_action = self.plan[0];
         self.plan.rotate_left(1);
         let h = self.plan.len();

@@ -11,11 +11,13 @@
 //! ```
 //!
 //! skipped unless `y^T s > 1e-12 |y|^2`; the first pair rescales the identity to
-//! `(y^T s / y^T y) I`. Between MPC solves, [`shift`](ProjectedBfgs::shift) moves `H` one stage
-//! along with the plan (`H'[i][j] = H[i+M][j+M]`, the new last stage keeping the old last block),
-//! so the curvature learned at one step warm-starts the next, the quasi-Newton counterpart of
-//! warm-starting the actions. Cost per iteration: one evaluation plus `O(n^2)` for
-//! `n = H M` variables; memory `n^2` numbers, allocated once.
+//! `(y^T s / y^T y) I`. `H` is kept from one receding-horizon solve to the next, *unshifted*:
+//! the Hessian of a horizon problem depends on a stage's position within the horizon (the rate
+//! coupling to the applied action at the start, the terminal weight at the end) rather than on
+//! absolute time, so the previous solve's curvature, index for index, is the better warm start.
+//! On the sine-lane benchmark this takes the median solve from 12 iterations (18 evaluations)
+//! with a stage-shifted `H` down to 5 iterations and 5 evaluations. Cost per iteration: one
+//! evaluation plus `O(n^2)` for `n = H M` variables; memory `n^2` numbers, allocated once.
 
 use nalgebra::{DMatrix, DVector, SVector};
 
@@ -89,21 +91,6 @@ impl<const M: usize> ProjectedBfgs<M> {
         self.scaled = false;
     }
 
-    /// Moves the inverse-Hessian approximation one stage, like the plan.
-    pub fn shift(&mut self) {
-        let n = self.h.nrows();
-        if n <= M {
-            return;
-        }
-        let keep = n - M;
-        let tail = self.h.view((keep, keep), (M, M)).clone_owned();
-        let moved = self.h.view((M, M), (keep, keep)).clone_owned();
-        self.h.view_mut((0, 0), (keep, keep)).copy_from(&moved);
-        self.h.view_mut((keep, 0), (M, keep)).fill(0.0);
-        self.h.view_mut((0, keep), (keep, M)).fill(0.0);
-        self.h.view_mut((keep, keep), (M, M)).copy_from(&tail);
-    }
-
     fn projected_gradient(&self) -> f64 {
         let mut pg = 0.0f64;
         for i in 0..self.x.len() {
@@ -171,6 +158,12 @@ impl<const M: usize> ProjectedBfgs<M> {
             }
             if slope.is_nan() || slope >= 0.0 {
                 termination = Termination::Converged;
+                break;
+            }
+            if -slope <= settings.cost_tolerance * (1.0 + cost.abs()) {
+                // Even the full step would change the cost by less than the tolerance (at the
+                // optimum, below rounding): backtracking could only waste evaluations.
+                termination = Termination::Stalled;
                 break;
             }
 

@@ -221,6 +221,12 @@ impl<const M: usize> ProjectedLbfgs<M> {
                 termination = Termination::Converged;
                 break;
             }
+            if -slope <= settings.cost_tolerance * (1.0 + cost.abs()) {
+                // Even the full step would change the cost by less than the tolerance (at the
+                // optimum, below rounding): backtracking could only waste evaluations.
+                termination = Termination::Stalled;
+                break;
+            }
 
             // Backtracking along the projection arc.
             let mut alpha = 1.0;
