@@ -38,4 +38,4 @@ pub use dynamics::{BicycleDynamics, Dynamics, Rk4, UnicycleDynamics};
 pub use error::ControlError;
 pub use mpc::{MpcConfig, MpcSolution, QuasiNewton, ShootingMpc, Termination};
 pub use shooting::{horizon_cost, horizon_cost_gradient, rollout};
-pub use truck_trailer::TruckTrailer;
+pub use truck_trailer::{TrailerDocking, TruckTrailer};

@@ -186,3 +186,121 @@ impl Dynamics<4, 1> for TruckTrailer {
         )
     }
 }
+
+/// Docking cost for the [`TruckTrailer`]: at the end of the horizon
+/// `w_p |rear(x) - dock|^2 + w_a wrap(theta1 - heading)^2` (trailer rear on the dock, trailer at
+/// the dock heading), and at every stage a smooth jack-knife guard
+/// `w_j max(0, |wrap(theta0 - theta1)| - limit)^2`.
+///
+/// The course's dock is `(0, 0)` on the wall `x = 0` with heading 0 (trailer perpendicular to
+/// the wall, cab away from it). Gradients use [`TruckTrailer::trailer_rear_jacobian`].
+///
+/// ```
+/// use nalgebra::{Vector1, Vector2, Vector4};
+/// use kestrel::control::{CostTerm, TrailerDocking, TruckTrailer};
+/// let dock = TrailerDocking::new(TruckTrailer::course(), Vector2::zeros(), 0.0, 1.0, 10.0).unwrap();
+/// let mut g = Vector4::zeros();
+/// // Rear at (1, 0.5), trailer heading 0.1: 1.25 + 10 * 0.01.
+/// let c = CostTerm::<4, 1>::terminal(&dock, &Vector4::new(5.0, 0.5, 0.1, 0.1), &mut g);
+/// assert!((c - 1.35).abs() < 1e-12);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrailerDocking {
+    truck: TruckTrailer,
+    dock: Vector2<f64>,
+    heading: f64,
+    position_weight: f64,
+    angle_weight: f64,
+    jackknife_weight: f64,
+    jackknife_limit: f64,
+}
+
+impl TrailerDocking {
+    /// Docking at `dock` with trailer heading `heading` (rad), weights `w_p` and `w_a`; the
+    /// jack-knife guard defaults to weight 100 beyond 70 degrees of hitch angle.
+    ///
+    /// # Errors
+    /// [`ControlError::NonFinite`] for a non-finite dock or heading,
+    /// [`ControlError::InvalidParameter`] for a negative or non-finite weight.
+    pub fn new(
+        truck: TruckTrailer,
+        dock: Vector2<f64>,
+        heading: f64,
+        position_weight: f64,
+        angle_weight: f64,
+    ) -> Result<Self, ControlError> {
+        if let Some(index) =
+            super::error::first_non_finite(dock.iter().chain(std::iter::once(&heading)))
+        {
+            return Err(ControlError::NonFinite {
+                what: "dock pose",
+                index,
+            });
+        }
+        for (name, w) in [
+            ("position_weight", position_weight),
+            ("angle_weight", angle_weight),
+        ] {
+            if !(w.is_finite() && w >= 0.0) {
+                return Err(ControlError::InvalidParameter {
+                    name,
+                    reason: format!("must be finite and >= 0, got {w}"),
+                });
+            }
+        }
+        Ok(Self {
+            truck,
+            dock,
+            heading,
+            position_weight,
+            angle_weight,
+            jackknife_weight: 100.0,
+            jackknife_limit: 70f64.to_radians(),
+        })
+    }
+
+    /// Sets the jack-knife guard: weight `w_j` beyond hitch angle `limit` (rad, in `(0, pi)`).
+    ///
+    /// # Errors
+    /// [`ControlError::InvalidParameter`] for a negative weight or a limit outside `(0, pi)`.
+    pub fn with_jackknife_guard(mut self, weight: f64, limit: f64) -> Result<Self, ControlError> {
+        if !(weight.is_finite() && weight >= 0.0 && limit > 0.0 && limit < std::f64::consts::PI) {
+            return Err(ControlError::InvalidParameter {
+                name: "jackknife guard",
+                reason: format!("weight {weight} must be >= 0 and limit {limit} in (0, pi)"),
+            });
+        }
+        self.jackknife_weight = weight;
+        self.jackknife_limit = limit;
+        Ok(self)
+    }
+}
+
+impl super::cost::CostTerm<4, 1> for TrailerDocking {
+    fn stage(
+        &self,
+        _t: usize,
+        x: &Vector4<f64>,
+        _u: &Vector1<f64>,
+        _u_prev: &Vector1<f64>,
+        grad: &mut super::cost::StageGradient<4, 1>,
+    ) -> f64 {
+        let hitch = wrap_angle(x[2] - x[3]);
+        let over = hitch.abs() - self.jackknife_limit;
+        if over <= 0.0 {
+            return 0.0;
+        }
+        let d = 2.0 * self.jackknife_weight * over * hitch.signum();
+        grad.x[2] += d;
+        grad.x[3] -= d;
+        self.jackknife_weight * over * over
+    }
+
+    fn terminal(&self, x: &Vector4<f64>, grad_x: &mut Vector4<f64>) -> f64 {
+        let e = self.truck.trailer_rear(x) - self.dock;
+        let a = wrap_angle(x[3] - self.heading);
+        *grad_x += self.truck.trailer_rear_jacobian(x).tr_mul(&e) * (2.0 * self.position_weight);
+        grad_x[3] += 2.0 * self.angle_weight * a;
+        self.position_weight * e.norm_squared() + self.angle_weight * a * a
+    }
+}
