@@ -142,13 +142,11 @@ impl<const N: usize> SigmaPoints<N> {
     ///
     /// # Errors
     /// [`EstimationError::NonFinite`] for a non-finite `x` or `P`,
-    /// [`EstimationError::NotPositiveDefinite`] when the Cholesky factorisation of `c P` fails.
+    /// [`EstimationError::NotPositiveDefinite`] when the Cholesky factorisation of `c P` fails,
+    /// [`EstimationError::DimensionMismatch`] when `out.len() != N (2N + 1)`.
     /// `out` is unspecified after an error.
     ///
     /// Cost: one `N x N` Cholesky factorisation and `2n + 1` calls of `add`; no allocation.
-    ///
-    /// # Panics
-    /// When `out.len() != N * (2N + 1)` (a programming error, not a data error).
     ///
     /// ```
     /// use nalgebra::{Matrix2, Vector2};
@@ -168,34 +166,41 @@ impl<const N: usize> SigmaPoints<N> {
         add: impl Fn(&SVector<f64, N>, &SVector<f64, N>) -> SVector<f64, N>,
         out: &mut [f64],
     ) -> Result<(), EstimationError> {
-        assert_eq!(
-            out.len(),
-            N * (2 * N + 1),
-            "sigma-point buffer has the wrong length"
-        );
-        if !x.iter().all(|v| v.is_finite()) {
+        if out.len() != N * (2 * N + 1) {
+            return Err(EstimationError::DimensionMismatch {
+                what: "sigma-point buffer length",
+                expected: N * (2 * N + 1),
+                found: out.len(),
+            });
+        }
+        if !all_finite(x.as_slice()) {
             return Err(EstimationError::NonFinite {
                 what: "state mean x",
             });
         }
-        if !p.iter().all(|v| v.is_finite()) {
+        if !all_finite(p.as_slice()) {
             return Err(EstimationError::NonFinite {
                 what: "state covariance P",
             });
         }
-        let chol = (p * self.scale)
-            .cholesky()
-            .ok_or(EstimationError::NotPositiveDefinite {
-                what: "state covariance P (sigma points)",
-            })?;
-        let l = chol.l_dirty();
+        self.draw_finite(x, p, add, out)
+    }
+
+    /// [`SigmaPoints::draw`] for a finite `x` and `P` and a buffer of the right length (not
+    /// checked again).
+    pub(crate) fn draw_finite(
+        &self,
+        x: &SVector<f64, N>,
+        p: &SMatrix<f64, N, N>,
+        add: impl Fn(&SVector<f64, N>, &SVector<f64, N>) -> SVector<f64, N>,
+        out: &mut [f64],
+    ) -> Result<(), EstimationError> {
+        let l = cholesky_lower(&(p * self.scale)).ok_or(EstimationError::NotPositiveDefinite {
+            what: "state covariance P (sigma points)",
+        })?;
         out[..N].copy_from_slice(x.as_slice());
         for k in 0..N {
-            // column k of the lower factor (the upper part of l_dirty is garbage)
-            let mut d = SVector::<f64, N>::zeros();
-            for i in k..N {
-                d[i] = l[(i, k)];
-            }
+            let d = l.column(k).into_owned();
             let plus = add(x, &d);
             let minus = add(x, &(-d));
             out[(k + 1) * N..(k + 2) * N].copy_from_slice(plus.as_slice());
@@ -203,6 +208,84 @@ impl<const N: usize> SigmaPoints<N> {
         }
         Ok(())
     }
+}
+
+/// The lower Cholesky factor `L` (`L L^T = A`, zeros above the diagonal) of a small symmetric
+/// matrix, reading its lower triangle; `None` unless every pivot is positive and finite.
+///
+/// The Cholesky-Banachiewicz recurrence written out for fixed sizes: for the 2 x 2 to 7 x 7
+/// matrices of filters it is several times faster than nalgebra's general factorisation.
+#[inline]
+pub(crate) fn cholesky_lower<const D: usize>(a: &SMatrix<f64, D, D>) -> Option<SMatrix<f64, D, D>> {
+    let mut l = SMatrix::<f64, D, D>::zeros();
+    for j in 0..D {
+        let mut pivot = a[(j, j)];
+        for k in 0..j {
+            pivot -= l[(j, k)] * l[(j, k)];
+        }
+        // also rejects NaN
+        if pivot.is_nan() || pivot <= 0.0 || pivot == f64::INFINITY {
+            return None;
+        }
+        let ljj = pivot.sqrt();
+        l[(j, j)] = ljj;
+        for i in j + 1..D {
+            let mut v = a[(i, j)];
+            for k in 0..j {
+                v -= l[(i, k)] * l[(j, k)];
+            }
+            l[(i, j)] = v / ljj;
+        }
+    }
+    Some(l)
+}
+
+/// Solves `L Y = B` for `Y` (forward substitution), `L` lower triangular with a non-zero diagonal.
+#[inline]
+pub(crate) fn solve_lower<const D: usize, const C: usize>(
+    l: &SMatrix<f64, D, D>,
+    b: &SMatrix<f64, D, C>,
+) -> SMatrix<f64, D, C> {
+    let mut y = *b;
+    for c in 0..C {
+        for i in 0..D {
+            let mut v = y[(i, c)];
+            for k in 0..i {
+                v -= l[(i, k)] * y[(k, c)];
+            }
+            y[(i, c)] = v / l[(i, i)];
+        }
+    }
+    y
+}
+
+/// Solves `L^T X = Y` for `X` (back substitution), `L` lower triangular with a non-zero diagonal.
+#[inline]
+pub(crate) fn solve_lower_transpose<const D: usize, const C: usize>(
+    l: &SMatrix<f64, D, D>,
+    y: &SMatrix<f64, D, C>,
+) -> SMatrix<f64, D, C> {
+    let mut x = *y;
+    for c in 0..C {
+        for i in (0..D).rev() {
+            let mut v = x[(i, c)];
+            for k in i + 1..D {
+                v -= l[(k, i)] * x[(k, c)];
+            }
+            x[(i, c)] = v / l[(i, i)];
+        }
+    }
+    x
+}
+
+/// Whether every value is finite (no NaN, no infinity). Branch-free over the exponent bits, so
+/// it vectorises; the filters call it on every input and intermediate.
+#[inline]
+pub(crate) fn all_finite(values: &[f64]) -> bool {
+    // an exponent of all ones (0x7ff) marks infinity and NaN: (0x7ff + 1) >> 11 == 1
+    values.iter().fold(0u64, |bad, v| {
+        bad | ((((v.to_bits() >> 52) & 0x7ff) + 1) >> 11)
+    }) == 0
 }
 
 fn check_dimension<const N: usize>() -> Result<(), EstimationError> {
@@ -267,6 +350,41 @@ mod tests {
             cov += (r * r.transpose()) * s.covariance_weights()[i];
         }
         assert!((cov - p).norm() < 1e-12, "{cov}");
+    }
+
+    #[test]
+    fn finiteness_check() {
+        assert!(all_finite(&[
+            0.0,
+            -0.0,
+            1e308,
+            -1e-310,
+            f64::MIN_POSITIVE,
+            f64::MAX
+        ]));
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -f64::NAN] {
+            assert!(!all_finite(&[1.0, bad, 2.0]));
+        }
+        assert!(all_finite(&[]));
+    }
+
+    #[test]
+    fn small_cholesky_and_solves_match_nalgebra() {
+        let a = Matrix3::new(4.0, 1.2, -0.6, 1.2, 3.0, 0.4, -0.6, 0.4, 2.0);
+        let l = cholesky_lower(&a).unwrap();
+        assert!((l - a.cholesky().unwrap().l()).amax() < 1e-15);
+        assert_eq!(l[(0, 1)], 0.0);
+        let b = nalgebra::Matrix3x2::new(1.0, 2.0, -1.0, 0.5, 3.0, 0.0);
+        let y = solve_lower(&l, &b);
+        assert!((l * y - b).amax() < 1e-14);
+        let x = solve_lower_transpose(&l, &y);
+        assert!((a * x - b).amax() < 1e-14);
+        assert!(
+            cholesky_lower(&Matrix3::new(1.0, 2.0, 0.0, 2.0, 1.0, 0.0, 0.0, 0.0, 1.0)).is_none()
+        );
+        assert!(cholesky_lower(&(Matrix3::identity() * f64::NAN)).is_none());
+        assert!(cholesky_lower(&(Matrix3::identity() * f64::INFINITY)).is_none());
+        assert!(cholesky_lower(&Matrix3::zeros()).is_none());
     }
 
     #[test]

@@ -55,7 +55,9 @@
 
 use nalgebra::{Const, Dyn, SMatrix, SVector};
 
-use super::sigma_points::{SigmaPoints, SigmaView};
+use super::sigma_points::{
+    all_finite, cholesky_lower, solve_lower, solve_lower_transpose, SigmaPoints, SigmaView,
+};
 use super::{EstimationError, Innovation};
 use crate::models::{MeasurementModel, MotionModel};
 
@@ -99,7 +101,12 @@ pub trait UnscentedFunctions<const D: usize> {
         b: &SVector<f64, D>,
         angles: &[bool; D],
     ) -> SVector<f64, D> {
-        crate::models::residual(a, b, angles)
+        // the common no-angle case skips the per-component wrapping entirely
+        if any_angle(angles) {
+            crate::models::residual(a, b, angles)
+        } else {
+            a - b
+        }
     }
 
     /// The point `x` moved by `dx`. Default: `x + dx` with angle components wrapped.
@@ -110,7 +117,9 @@ pub trait UnscentedFunctions<const D: usize> {
         angles: &[bool; D],
     ) -> SVector<f64, D> {
         let mut y = x + dx;
-        crate::models::normalize(&mut y, angles);
+        if any_angle(angles) {
+            crate::models::normalize(&mut y, angles);
+        }
         y
     }
 }
@@ -144,19 +153,22 @@ impl AngleWrap {
         // weights sum to 1. The differences are small, so the large weights of small-alpha
         // Merwe sets (|Wm_0| ~ 1/alpha^2) do not amplify the rounding error of |p_0| (nor
         // does the rounding of the weights' sum, which can be 1e-10 away from 1).
-        let first = points.column(0);
-        let mut mean = first.into_owned();
-        for (i, &w) in weights.iter().enumerate().take(points.ncols()).skip(1) {
-            mean += (points.column(i) - first) * w;
+        let count = points.ncols().min(weights.len());
+        let first: SVector<f64, D> = points.column(0).into_owned();
+        let mut mean = first;
+        for i in 1..count {
+            mean += (points.column(i) - first) * weights[i];
         }
-        for (k, _) in angles.iter().enumerate().filter(|(_, &a)| a) {
-            let (mut s, mut c) = (0.0, 0.0);
-            for (i, &w) in weights.iter().enumerate().take(points.ncols()) {
-                let (sin, cos) = points[(k, i)].sin_cos();
-                s += w * sin;
-                c += w * cos;
+        for k in 0..D {
+            if angles[k] {
+                let (mut s, mut c) = (0.0, 0.0);
+                for i in 0..count {
+                    let (sin, cos) = points[(k, i)].sin_cos();
+                    s += weights[i] * sin;
+                    c += weights[i] * cos;
+                }
+                mean[k] = s.atan2(c);
             }
-            mean[k] = s.atan2(c);
         }
         mean
     }
@@ -332,7 +344,7 @@ impl<const N: usize, F: UnscentedFunctions<N>> UnscentedKalmanFilter<N, F> {
         x: SVector<f64, N>,
         p: SMatrix<f64, N, N>,
     ) -> Result<(), EstimationError> {
-        if !x.iter().chain(p.iter()).all(|v| v.is_finite()) {
+        if !all_finite(x.as_slice()) || !all_finite(p.as_slice()) {
             return Err(EstimationError::NonFinite {
                 what: "state mean or covariance",
             });
@@ -394,7 +406,7 @@ impl<const N: usize, F: UnscentedFunctions<N>> UnscentedKalmanFilter<N, F> {
         q: &SMatrix<f64, N, N>,
         angles: [bool; N],
     ) -> Result<(), EstimationError> {
-        if !q.iter().all(|v| v.is_finite()) {
+        if !all_finite(q.as_slice()) {
             return Err(EstimationError::NonFinite {
                 what: "process noise Q",
             });
@@ -403,7 +415,7 @@ impl<const N: usize, F: UnscentedFunctions<N>> UnscentedKalmanFilter<N, F> {
         for i in 0..s {
             let chi = SVector::<f64, N>::from_column_slice(&self.sigmas[i * N..(i + 1) * N]);
             let y = f(&chi);
-            if !y.iter().all(|v| v.is_finite()) {
+            if !all_finite(y.as_slice()) {
                 return Err(EstimationError::NonFinite {
                     what: "propagated sigma point f(chi)",
                 });
@@ -421,7 +433,7 @@ impl<const N: usize, F: UnscentedFunctions<N>> UnscentedKalmanFilter<N, F> {
             p.ger(w, &r, &r, 1.0);
         }
         let p = (p + p.transpose()) * 0.5;
-        if !x.iter().chain(p.iter()).all(|v| v.is_finite()) {
+        if !all_finite(x.as_slice()) || !all_finite(p.as_slice()) {
             return Err(EstimationError::NonFinite {
                 what: "predicted estimate",
             });
@@ -470,7 +482,7 @@ impl<const N: usize, F: UnscentedFunctions<N>> UnscentedKalmanFilter<N, F> {
         z: &SVector<f64, M>,
         g: &G,
     ) -> Result<Innovation<M>, EstimationError> {
-        if !z.iter().all(|v| v.is_finite()) {
+        if !all_finite(z.as_slice()) {
             return Err(EstimationError::NonFinite {
                 what: "measurement z",
             });
@@ -480,7 +492,7 @@ impl<const N: usize, F: UnscentedFunctions<N>> UnscentedKalmanFilter<N, F> {
         for i in 0..s {
             let chi = SVector::<f64, N>::from_column_slice(&self.sigmas[i * N..(i + 1) * N]);
             let zi = model.measure(&chi);
-            if !zi.iter().all(|v| v.is_finite()) {
+            if !all_finite(zi.as_slice()) {
                 return Err(EstimationError::NonFinite {
                     what: "predicted measurement h(chi)",
                 });
@@ -488,7 +500,7 @@ impl<const N: usize, F: UnscentedFunctions<N>> UnscentedKalmanFilter<N, F> {
             self.zbuf[i * M..(i + 1) * M].copy_from_slice(zi.as_slice());
         }
         let r = model.noise_covariance(&self.x);
-        if !r.iter().all(|v| v.is_finite()) {
+        if !all_finite(r.as_slice()) {
             return Err(EstimationError::NonFinite {
                 what: "measurement noise R",
             });
@@ -507,27 +519,20 @@ impl<const N: usize, F: UnscentedFunctions<N>> UnscentedKalmanFilter<N, F> {
             pxz.ger(w, &dx, &e, 1.0);
         }
         let cov_s = (cov_s + cov_s.transpose()) * 0.5;
-        let chol = cov_s
-            .cholesky()
-            .ok_or(EstimationError::NotPositiveDefinite {
-                what: "innovation covariance S",
-            })?;
+        let l = cholesky_lower(&cov_s).ok_or(EstimationError::NotPositiveDefinite {
+            what: "innovation covariance S",
+        })?;
         let y = g.residual(z, &zhat, &z_angles);
-        let whitened = chol.l_dirty().solve_lower_triangular(&y).ok_or(
-            EstimationError::NotPositiveDefinite {
-                what: "innovation covariance S",
-            },
-        )?;
-        let nis = whitened.norm_squared();
+        let nis = solve_lower(&l, &y).norm_squared();
+        let ln_det: f64 = 2.0 * (0..M).map(|i| l[(i, i)].ln()).sum::<f64>();
         let innovation = Innovation {
             residual: y,
             covariance: cov_s,
             nis,
-            log_likelihood: -0.5
-                * (nis + M as f64 * (2.0 * std::f64::consts::PI).ln() + chol.ln_determinant()),
+            log_likelihood: -0.5 * (nis + M as f64 * (2.0 * std::f64::consts::PI).ln() + ln_det),
         };
-        // K = Pxz S^-1  <=>  S K^T = Pxz^T
-        let k = chol.solve(&pxz.transpose()).transpose();
+        // K = Pxz S^-1  <=>  L L^T K^T = Pxz^T
+        let k = solve_lower_transpose(&l, &solve_lower(&l, &pxz.transpose())).transpose();
         let x = self
             .functions
             .add(&self.x, &(k * innovation.residual), &self.angles);
@@ -555,8 +560,8 @@ impl<const N: usize, F: UnscentedFunctions<N>> UnscentedKalmanFilter<N, F> {
     ) -> Result<(), EstimationError> {
         let (functions, angles) = (&self.functions, &self.angles);
         self.points
-            .draw(x, p, |a, d| functions.add(a, d, angles), &mut self.next)?;
-        if !self.next.iter().all(|v| v.is_finite()) {
+            .draw_finite(x, p, |a, d| functions.add(a, d, angles), &mut self.next)?;
+        if !all_finite(&self.next) {
             return Err(EstimationError::NonFinite {
                 what: "sigma points",
             });
@@ -570,4 +575,10 @@ impl<const N: usize, F: UnscentedFunctions<N>> UnscentedKalmanFilter<N, F> {
         self.p = p;
         std::mem::swap(&mut self.sigmas, &mut self.next);
     }
+}
+
+/// Whether the mask marks any component (branch-free, so it unrolls for small `D`).
+#[inline(always)]
+fn any_angle<const D: usize>(angles: &[bool; D]) -> bool {
+    angles.iter().fold(false, |any, &a| any | a)
 }
