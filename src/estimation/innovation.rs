@@ -37,3 +37,90 @@ impl<const M: usize> Innovation<M> {
         self.nis.sqrt()
     }
 }
+
+/// A Cholesky factor `S = L L^T` of a small fixed-size matrix, written out with plain loops
+/// (fully unrolled for small `M`; nalgebra's generic factorisation is several times slower at
+/// these sizes). Only the lower triangle of `l` is meaningful.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SmallCholesky<const M: usize> {
+    l: SMatrix<f64, M, M>,
+}
+
+impl<const M: usize> SmallCholesky<M> {
+    /// Factorises the symmetric matrix `s` (its lower triangle is read). `None` unless every
+    /// pivot is finite and strictly positive.
+    #[inline]
+    pub(crate) fn new(s: &SMatrix<f64, M, M>) -> Option<Self> {
+        let mut l = SMatrix::<f64, M, M>::zeros();
+        for j in 0..M {
+            let mut d = s[(j, j)];
+            for k in 0..j {
+                d -= l[(j, k)] * l[(j, k)];
+            }
+            if d.is_nan() || d <= 0.0 || d.is_infinite() {
+                return None;
+            }
+            let ljj = d.sqrt();
+            l[(j, j)] = ljj;
+            let inv = 1.0 / ljj;
+            for i in (j + 1)..M {
+                let mut v = s[(i, j)];
+                for k in 0..j {
+                    v -= l[(i, k)] * l[(j, k)];
+                }
+                l[(i, j)] = v * inv;
+            }
+        }
+        Some(Self { l })
+    }
+
+    /// Solves `L w = b` in place for each column of `b`.
+    #[inline]
+    pub(crate) fn solve_lower<const C: usize>(&self, b: &mut SMatrix<f64, M, C>) {
+        for c in 0..C {
+            for i in 0..M {
+                let mut v = b[(i, c)];
+                for k in 0..i {
+                    v -= self.l[(i, k)] * b[(k, c)];
+                }
+                b[(i, c)] = v / self.l[(i, i)];
+            }
+        }
+    }
+
+    /// Solves `L^T w = b` in place for each column of `b`.
+    #[inline]
+    pub(crate) fn solve_upper<const C: usize>(&self, b: &mut SMatrix<f64, M, C>) {
+        for c in 0..C {
+            for i in (0..M).rev() {
+                let mut v = b[(i, c)];
+                for k in (i + 1)..M {
+                    v -= self.l[(k, i)] * b[(k, c)];
+                }
+                b[(i, c)] = v / self.l[(i, i)];
+            }
+        }
+    }
+
+    /// Solves `S X = B` in place.
+    #[inline]
+    pub(crate) fn solve<const C: usize>(&self, b: &mut SMatrix<f64, M, C>) {
+        self.solve_lower(b);
+        self.solve_upper(b);
+    }
+
+    /// `ln det S = 2 sum ln L_ii`, with one logarithm when the product of the pivots is a normal
+    /// number.
+    #[inline]
+    pub(crate) fn ln_determinant(&self) -> f64 {
+        let mut prod = 1.0;
+        for i in 0..M {
+            prod *= self.l[(i, i)];
+        }
+        if prod.is_normal() {
+            2.0 * prod.ln()
+        } else {
+            (0..M).map(|i| 2.0 * self.l[(i, i)].ln()).sum()
+        }
+    }
+}

@@ -2,6 +2,7 @@
 
 use nalgebra::{SMatrix, SVector};
 
+use super::innovation::SmallCholesky;
 use super::{EstimationError, Innovation};
 use crate::models::error::{covariance_status, CovarianceStatus};
 use crate::models::measurement::LinearMeasurement;
@@ -372,26 +373,19 @@ fn innovation_parts<const N: usize, const M: usize>(
     y: &SVector<f64, M>,
     h: &SMatrix<f64, M, N>,
     r: &SMatrix<f64, M, M>,
-) -> Result<
-    (
-        SMatrix<f64, N, M>,
-        nalgebra::Cholesky<f64, nalgebra::Const<M>>,
-        Innovation<M>,
-    ),
-    EstimationError,
-> {
+) -> Result<(SMatrix<f64, N, M>, SmallCholesky<M>, Innovation<M>), EstimationError> {
     check_finite_matrix(y, "innovation residual")?;
     check_finite_matrix(h, "measurement matrix H")?;
     check_noise(r, "measurement noise R")?;
     let pht = p * h.transpose();
     let mut s = h * pht + r;
     symmetrize(&mut s);
-    let chol = s.cholesky().ok_or(EstimationError::NotPositiveDefinite {
+    let chol = SmallCholesky::new(&s).ok_or(EstimationError::NotPositiveDefinite {
         what: "innovation covariance S",
     })?;
     // NIS = |L^-1 y|^2, ln det S = 2 sum ln L_ii.
     let mut w = *y;
-    chol.l_dirty().solve_lower_triangular_unchecked_mut(&mut w);
+    chol.solve_lower(&mut w);
     let nis = w.norm_squared();
     let ln_det = chol.ln_determinant();
     let log_likelihood = -0.5 * (nis + M as f64 * LN_2PI + ln_det);
@@ -434,7 +428,7 @@ pub(crate) fn joseph_update<const N: usize, const M: usize>(
     let (pht, chol, innovation) = innovation_parts(p, y, h, r)?;
     // K = P H^T S^-1, computed as K^T = S^-1 (H P) with S symmetric.
     let mut kt = pht.transpose();
-    chol.solve_mut(&mut kt);
+    chol.solve(&mut kt);
     let k = kt.transpose();
     let mut x_new = x + k * y;
     let ikh = SMatrix::<f64, N, N>::identity() - k * h;
