@@ -2,8 +2,8 @@
 //! LQR by the Riccati recursion), its receding-horizon bookkeeping, and its typed errors.
 
 use kestrel::control::{
-    ControlEffort, ControlError, ControlRate, CostTerm, Dynamics, MpcConfig, QuasiNewton,
-    ShootingMpc, StageGradient, StateTracking, Termination, UnicycleDynamics,
+    CircleObstacles, ControlEffort, ControlError, ControlRate, CostTerm, Dynamics, MpcConfig,
+    QuasiNewton, ShootingMpc, StageGradient, StateTracking, Termination, UnicycleDynamics,
 };
 use nalgebra::{Matrix1x2, Matrix2, Matrix2x1, Vector1, Vector2, Vector3};
 
@@ -261,6 +261,14 @@ fn bad_input_is_a_typed_error() {
             stage: 5
         })
     );
+    let bad_position = CircleObstacles::new(vec![], 0.5, 1.0, [0, 5]).unwrap();
+    assert!(matches!(
+        mpc.solve(&Vector2::zeros(), &bad_position),
+        Err(ControlError::InvalidParameter {
+            name: "position",
+            ..
+        })
+    ));
     // Rejected solves leave the warm start alone.
     assert!(mpc.warm_start().iter().all(|u| u[0] == 0.5));
     assert!(matches!(

@@ -2,7 +2,7 @@
 
 use nalgebra::{SVector, Vector2};
 
-use super::{check_non_negative, check_position, CostTerm, StageGradient};
+use super::{check_non_negative, check_position, position_of, CostTerm, StageGradient};
 use crate::control::error::{first_non_finite, ControlError};
 
 /// A lane's centre line, seen through the signed lateral offset of a point from it.
@@ -118,7 +118,9 @@ impl<L: Lane> LaneKeeping<L> {
 
     #[inline]
     fn penalty<const N: usize>(&self, x: &SVector<f64, N>, grad_x: &mut SVector<f64, N>) -> f64 {
-        let p = Vector2::new(x[self.position[0]], x[self.position[1]]);
+        let Some(p) = position_of(x, self.position) else {
+            return 0.0; // indices outside the state: reported by `check` before any solve
+        };
         let (e, ge) = self.lane.offset(&p);
         let mut cost = self.center_weight * e * e;
         let mut de = 2.0 * self.center_weight * e;

@@ -268,3 +268,12 @@ pub(crate) fn check_position<const N: usize>(position: [usize; 2]) -> Result<(),
     }
     Ok(())
 }
+
+/// The planar position `(x[i], x[j])`, or `None` when an index is outside the state.
+#[inline]
+pub(crate) fn position_of<const N: usize>(
+    x: &SVector<f64, N>,
+    [i, j]: [usize; 2],
+) -> Option<nalgebra::Vector2<f64>> {
+    Some(nalgebra::Vector2::new(*x.get(i)?, *x.get(j)?))
+}

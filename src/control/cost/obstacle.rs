@@ -2,7 +2,7 @@
 
 use nalgebra::{SVector, Vector2};
 
-use super::{check_non_negative, check_position, CostTerm, StageGradient};
+use super::{check_non_negative, check_position, position_of, CostTerm, StageGradient};
 use crate::control::error::{first_non_finite, ControlError};
 use crate::geometry::Circle;
 
@@ -81,7 +81,9 @@ impl CircleObstacles {
 
     #[inline]
     fn penalty<const N: usize>(&self, x: &SVector<f64, N>, grad_x: &mut SVector<f64, N>) -> f64 {
-        let p = Vector2::new(x[self.position[0]], x[self.position[1]]);
+        let Some(p) = position_of(x, self.position) else {
+            return 0.0; // indices outside the state: reported by `check` before any solve
+        };
         let mut cost = 0.0;
         for circle in &self.circles {
             let diff = p - circle.center().coords;
@@ -320,7 +322,9 @@ impl<F: DistanceField> ObstaclePenalty<F> {
 
     #[inline]
     fn penalty<const N: usize>(&self, x: &SVector<f64, N>, grad_x: &mut SVector<f64, N>) -> f64 {
-        let p = Vector2::new(x[self.position[0]], x[self.position[1]]);
+        let Some(p) = position_of(x, self.position) else {
+            return 0.0; // indices outside the state: reported by `check` before any solve
+        };
         let (d, gd) = self.field.distance(&p);
         let (c, dc) = hinge(self.weight, self.margin, d);
         if c > 0.0 {

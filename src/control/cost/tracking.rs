@@ -128,7 +128,13 @@ impl<const N: usize, const M: usize> CostTerm<N, M> for StateTracking<N> {
         _u_prev: &SVector<f64, M>,
         grad: &mut StageGradient<N, M>,
     ) -> f64 {
-        let e = self.residual(x, &self.reference[t]);
+        // Stages beyond the reference (only when called outside the MPC, which checks the
+        // length first) reuse its last state.
+        let r = self
+            .reference
+            .get(t)
+            .unwrap_or(&self.reference[self.reference.len() - 1]);
+        let e = self.residual(x, r);
         let we = self.weights.component_mul(&e);
         grad.x += we * 2.0;
         we.dot(&e)
