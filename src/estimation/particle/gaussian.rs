@@ -1,5 +1,5 @@
-//! Gaussian pieces of the particle filter: square roots of (semi-)definite noise covariances for
-//! sampling, and the Gaussian log-likelihood of a residual. Both cache their factorisation and
+//! Gaussian pieces of the particle filter: draws from `N(0, Q)` through a square root of a
+//! (semi-)definite `Q`, and the Gaussian log-likelihood of a residual. Both cache their factorisation and
 //! refactor only when the covariance changes, so a model whose noise does not depend on the state
 //! pays one factorisation per step, not one per particle.
 
@@ -61,21 +61,15 @@ pub(crate) fn psd_sqrt<const D: usize>(a: &SMatrix<f64, D, D>) -> Option<SMatrix
     Some(l)
 }
 
-/// Draws `L e`, `e ~ N(0, I)`: a zero-mean Gaussian sample with covariance `L L^T`.
-#[inline]
-pub(crate) fn gaussian_noise<const D: usize, R: Rng + ?Sized>(
-    l: &SMatrix<f64, D, D>,
-    rng: &mut R,
-) -> SVector<f64, D> {
-    let e = SVector::<f64, D>::from_fn(|_, _| StandardNormal.sample(rng));
-    l * e
-}
-
-/// Caches the square root of the last process-noise covariance seen.
+/// Caches the square root of the last process-noise covariance seen, and which of its columns
+/// are non-zero: a rank-deficient `Q` (the piecewise-constant white-noise acceleration of a
+/// constant-velocity model has rank 2 in 4 states) needs only one normal draw per non-zero
+/// column.
 #[derive(Debug, Clone)]
 pub(crate) struct NoiseSqrtCache<const D: usize> {
     covariance: SMatrix<f64, D, D>,
     sqrt: SMatrix<f64, D, D>,
+    active: [bool; D],
     valid: bool,
 }
 
@@ -84,26 +78,53 @@ impl<const D: usize> NoiseSqrtCache<D> {
         Self {
             covariance: SMatrix::zeros(),
             sqrt: SMatrix::zeros(),
+            active: [false; D],
             valid: false,
         }
     }
 
-    /// The square root of `q`, refactored only when `q` differs from the cached matrix.
+    /// A draw from `N(0, q)`: `L e` with `L L^T = q`, `e ~ N(0, I)` on the non-zero columns of
+    /// `L`. `q` is refactored only when it differs from the cached matrix.
+    ///
+    /// # Errors
+    /// [`EstimationError::NonFinite`] for a non-finite `q`,
+    /// [`EstimationError::NotPositiveDefinite`] when it is not symmetric positive semi-definite.
     #[inline]
-    pub(crate) fn sqrt(
+    pub(crate) fn sample<R: Rng + ?Sized>(
         &mut self,
         q: &SMatrix<f64, D, D>,
         what: &'static str,
-    ) -> Result<&SMatrix<f64, D, D>, EstimationError> {
+        rng: &mut R,
+    ) -> Result<SVector<f64, D>, EstimationError> {
         if !self.valid || *q != self.covariance {
-            if !q.iter().all(|v| v.is_finite()) {
-                return Err(EstimationError::NonFinite { what });
-            }
-            self.sqrt = psd_sqrt(q).ok_or(EstimationError::NotPositiveDefinite { what })?;
-            self.covariance = *q;
-            self.valid = true;
+            self.refactor(q, what)?;
         }
-        Ok(&self.sqrt)
+        // w = sum_j e_j L[:, j]: column axpys (contiguous in nalgebra's column-major storage),
+        // rather than a vector e stored element by element and read back for L e.
+        let mut w = SVector::<f64, D>::zeros();
+        for j in 0..D {
+            if self.active[j] {
+                let e: f64 = StandardNormal.sample(rng);
+                w.axpy(e, &self.sqrt.column(j), 1.0);
+            }
+        }
+        Ok(w)
+    }
+
+    #[cold]
+    fn refactor(
+        &mut self,
+        q: &SMatrix<f64, D, D>,
+        what: &'static str,
+    ) -> Result<(), EstimationError> {
+        if !q.iter().all(|v| v.is_finite()) {
+            return Err(EstimationError::NonFinite { what });
+        }
+        self.sqrt = psd_sqrt(q).ok_or(EstimationError::NotPositiveDefinite { what })?;
+        self.active = std::array::from_fn(|j| self.sqrt.column(j).iter().any(|&v| v != 0.0));
+        self.covariance = *q;
+        self.valid = true;
+        Ok(())
     }
 }
 
@@ -202,6 +223,30 @@ mod tests {
         assert!(psd_sqrt(&Matrix2::new(1.0, 2.0, 2.0, 1.0)).is_none()); // eigenvalue -1
         assert!(psd_sqrt(&Matrix2::new(1.0, 0.5, 0.0, 1.0)).is_none()); // not symmetric
         assert!(psd_sqrt(&Matrix2::new(0.0, 1.0, 1.0, 0.0)).is_none());
+    }
+
+    #[test]
+    fn noise_draws_only_on_nonzero_columns() {
+        use rand::{rngs::SmallRng, SeedableRng};
+        let mut cache = NoiseSqrtCache::<2>::new();
+        let mut rng = SmallRng::seed_from_u64(1);
+        let mut twin = rng.clone();
+        // Zero covariance: no draw at all, the generator is untouched.
+        assert_eq!(
+            cache.sample(&Matrix2::zeros(), "q", &mut rng).unwrap(),
+            Vector2::zeros()
+        );
+        assert_eq!(rng.random::<u64>(), twin.random::<u64>());
+        // Rank one, [[4, 2], [2, 1]] = v v^T with v = (2, 1): one draw e, the sample is e v.
+        let q = Matrix2::new(4.0, 2.0, 2.0, 1.0);
+        let w = cache.sample(&q, "q", &mut rng).unwrap();
+        let e: f64 = StandardNormal.sample(&mut twin);
+        assert!((w - Vector2::new(2.0, 1.0) * e).abs().max() < 1e-15);
+        assert_eq!(rng.random::<u64>(), twin.random::<u64>());
+        assert!(matches!(
+            cache.sample(&Matrix2::new(1.0, 2.0, 2.0, 1.0), "q", &mut rng),
+            Err(EstimationError::NotPositiveDefinite { what: "q" })
+        ));
     }
 
     #[test]

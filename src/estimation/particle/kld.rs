@@ -34,10 +34,10 @@ use nalgebra::SVector;
 use rand::Rng;
 use statrs::distribution::{ContinuousCDF, Normal};
 
-use super::{sample_motion, ParticleFilter};
+use super::{sample_motion, wrap_components, ParticleFilter};
 use crate::estimation::particle::gaussian::NoiseSqrtCache;
 use crate::estimation::EstimationError;
-use crate::models::{normalize, MotionModel};
+use crate::models::MotionModel;
 
 /// Fox's KLD bound `n(k)` for `k` occupied bins, error bound `epsilon` and normal quantile `z`
 /// (see the [module documentation](self)), rounded up. `k <= 1` gives 0 (one bin needs no more
@@ -150,7 +150,7 @@ impl<const N: usize> KldSampling<N> {
         max_particles: usize,
     ) -> Result<Self, EstimationError> {
         kld_bound(2, epsilon, z)?;
-        if let Some(i) = (0..N).find(|&i| !(bin_size[i] > 0.0)) {
+        if let Some(i) = (0..N).find(|&i| bin_size[i].is_nan() || bin_size[i] <= 0.0) {
             return Err(EstimationError::InvalidParameter {
                 name: "bin_size",
                 reason: format!("component {i} must be positive, got {}", bin_size[i]),
@@ -307,7 +307,7 @@ impl<const N: usize> ParticleFilter<N> {
                     what: "predicted particle",
                 });
             }
-            normalize(&mut next, &angles);
+            wrap_components(&mut next, &angles);
             Ok(next)
         })
     }

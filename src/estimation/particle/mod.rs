@@ -57,7 +57,8 @@ use nalgebra::{SMatrix, SVector};
 use rand::Rng;
 
 use crate::estimation::EstimationError;
-use crate::models::{normalize, residual, weighted_mean, MeasurementModel, MotionModel};
+use crate::geometry::wrap_angle;
+use crate::models::{weighted_mean, MeasurementModel, MotionModel};
 
 mod gaussian;
 mod kld;
@@ -69,7 +70,7 @@ pub use resampling::{
     systematic_resample, systematic_resample_with_offset, ResamplingScheme,
 };
 
-use gaussian::{gaussian_noise, psd_sqrt, GaussianLogLikelihood, NoiseSqrtCache};
+use gaussian::{GaussianLogLikelihood, NoiseSqrtCache};
 use kld::BinSet;
 
 /// A particle filter over `N`-dimensional states. See the [module documentation](self).
@@ -167,7 +168,12 @@ impl<const N: usize> ParticleFilter<N> {
             cumulative: Vec::with_capacity(n),
             bins: BinSet::default(),
         };
-        filter.commit_log_weights()?;
+        let max = filter
+            .spare_log_weights
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max);
+        filter.commit_log_weights(max)?;
         Ok(filter)
     }
 
@@ -189,10 +195,11 @@ impl<const N: usize> ParticleFilter<N> {
                 what: "initial mean or covariance",
             });
         }
-        let l = psd_sqrt(covariance).ok_or(EstimationError::NotPositiveDefinite {
-            what: "initial covariance",
-        })?;
-        let particles = (0..n).map(|_| mean + gaussian_noise(&l, rng)).collect();
+        let mut noise = NoiseSqrtCache::new();
+        let mut particles = Vec::with_capacity(n);
+        for _ in 0..n {
+            particles.push(mean + noise.sample(covariance, "initial covariance", rng)?);
+        }
         Self::new(particles)
     }
 
@@ -244,7 +251,7 @@ impl<const N: usize> ParticleFilter<N> {
     pub fn with_angle_components(mut self, angles: [bool; N]) -> Self {
         self.angles = angles;
         for p in &mut self.particles {
-            normalize(p, &angles);
+            wrap_components(p, &angles);
         }
         self
     }
@@ -289,6 +296,7 @@ impl<const N: usize> ParticleFilter<N> {
     }
 
     /// The normalised weights, in the order of [`particles`](Self::particles); they sum to 1.
+    /// A weight below `1e-308` times the largest one is stored as 0 (its log-weight is exact).
     pub fn weights(&self) -> &[f64] {
         &self.weights
     }
@@ -326,7 +334,7 @@ impl<const N: usize> ParticleFilter<N> {
             self.particles.iter().zip(self.weights.iter().copied()),
             &self.angles,
         );
-        normalize(&mut m, &self.angles);
+        wrap_components(&mut m, &self.angles);
         m
     }
 
@@ -342,7 +350,8 @@ impl<const N: usize> ParticleFilter<N> {
         let mut cov = SMatrix::<f64, N, N>::zeros();
         for (p, &w) in self.particles.iter().zip(&self.weights) {
             if w > 0.0 {
-                let r = residual(p, &m, &self.angles);
+                let mut r = p - m;
+                wrap_components(&mut r, &self.angles);
                 cov.ger(w, &r, &r, 1.0);
             }
         }
@@ -369,7 +378,7 @@ impl<const N: usize> ParticleFilter<N> {
                     what: "predicted particle",
                 });
             }
-            normalize(&mut x, &self.angles);
+            wrap_components(&mut x, &self.angles);
             self.spare_particles.push(x);
         }
         std::mem::swap(&mut self.particles, &mut self.spare_particles);
@@ -460,7 +469,8 @@ impl<const N: usize> ParticleFilter<N> {
                     what: "predicted measurement h(x)",
                 });
             }
-            let r = residual(z, &predicted, &angles);
+            let mut r = z - predicted;
+            wrap_components(&mut r, &angles);
             density.log_density(&r, &model.noise_covariance(x))
         })
     }
@@ -538,22 +548,19 @@ impl<const N: usize> ParticleFilter<N> {
         F: FnMut(&SVector<f64, N>) -> Result<f64, EstimationError>,
     {
         self.spare_log_weights.clear();
+        let mut max = f64::NEG_INFINITY;
         for (p, &lw) in self.particles.iter().zip(&self.log_weights) {
-            let l = log_likelihood(p)?;
-            self.spare_log_weights.push(lw + l);
+            let l = lw + log_likelihood(p)?;
+            max = max.max(l);
+            self.spare_log_weights.push(l);
         }
-        self.commit_log_weights()
+        self.commit_log_weights(max)
     }
 
-    /// Normalises the unnormalised log-weights in the spare buffer and makes them current:
-    /// `w^i = exp(l^i - max l) / sum_j exp(l^j - max l)`, so the largest term is exactly 1 and
-    /// nothing underflows to an all-zero set.
-    fn commit_log_weights(&mut self) -> Result<(), EstimationError> {
-        let max = self
-            .spare_log_weights
-            .iter()
-            .copied()
-            .fold(f64::NEG_INFINITY, f64::max);
+    /// Normalises the unnormalised log-weights in the spare buffer (largest `max`) and makes them
+    /// current: `w^i = exp(l^i - max) / sum_j exp(l^j - max)`, so the largest term is exactly 1
+    /// and nothing underflows to an all-zero set.
+    fn commit_log_weights(&mut self, max: f64) -> Result<(), EstimationError> {
         if max == f64::NEG_INFINITY {
             return Err(EstimationError::DegenerateWeights(
                 "every particle has zero likelihood",
@@ -564,29 +571,38 @@ impl<const N: usize> ParticleFilter<N> {
                 what: "log-weights",
             });
         }
-        let n = self.spare_log_weights.len();
         self.weights.clear();
-        self.weights.resize(n, 0.0);
         let mut sum = 0.0;
-        for (w, &l) in self.weights.iter_mut().zip(&self.spare_log_weights) {
-            *w = (l - max).exp();
-            sum += *w;
+        for &l in &self.spare_log_weights {
+            // Below e^-708 the result is subnormal or zero, and libm's exp takes a slow path
+            // (errno, underflow handling): flush to zero instead, a relative change of at most
+            // n * 1e-308 in the normalised weights. `log_weights` keeps the exact values.
+            let d = l - max;
+            let w = if d > UNDERFLOW_LOG { d.exp() } else { 0.0 };
+            sum += w;
+            self.weights.push(w);
         }
         let inv = 1.0 / sum;
-        let log_sum = sum.ln();
+        let shift = max + sum.ln();
         let mut sum_sq = 0.0;
-        for w in self.weights.iter_mut() {
+        for (w, l) in self
+            .weights
+            .iter_mut()
+            .zip(self.spare_log_weights.iter_mut())
+        {
             *w *= inv;
             sum_sq += *w * *w;
-        }
-        for l in self.spare_log_weights.iter_mut() {
-            *l -= max + log_sum;
+            *l -= shift;
         }
         std::mem::swap(&mut self.log_weights, &mut self.spare_log_weights);
         self.ess = 1.0 / sum_sq;
         Ok(())
     }
 }
+
+/// `ln` of the smallest normal `f64` (about 2.2e-308), rounded up: relative weights below
+/// `exp(UNDERFLOW_LOG)` are flushed to zero.
+const UNDERFLOW_LOG: f64 = -708.0;
 
 /// `f(x, dt) + w`, `w ~ N(0, Q(x, dt))`, angle components wrapped, checked finite.
 #[inline]
@@ -602,15 +618,27 @@ where
     M: MotionModel<N> + ?Sized,
     R: Rng + ?Sized,
 {
-    let l = noise.sqrt(&model.process_noise(x, dt), "process noise Q")?;
-    let mut next = model.transition(x, dt) + gaussian_noise(l, rng);
+    let w = noise.sample(&model.process_noise(x, dt), "process noise Q", rng)?;
+    let mut next = model.transition(x, dt) + w;
     if !next.iter().all(|v| v.is_finite()) {
         return Err(EstimationError::NonFinite {
             what: "predicted particle",
         });
     }
-    normalize(&mut next, angles);
+    wrap_components(&mut next, angles);
     Ok(next)
+}
+
+/// Wraps the components marked in `angles` to `[-pi, pi)`. Values already in range are left
+/// exactly as they are: cheaper than the remainder in [`wrap_angle`] (a particle step wraps every
+/// particle), and free of its rounding.
+#[inline]
+pub(crate) fn wrap_components<const D: usize>(x: &mut SVector<f64, D>, angles: &[bool; D]) {
+    for (v, &is_angle) in x.iter_mut().zip(angles) {
+        if is_angle && !(-std::f64::consts::PI..std::f64::consts::PI).contains(v) {
+            *v = wrap_angle(*v);
+        }
+    }
 }
 
 fn check_count(n: usize) -> Result<(), EstimationError> {
