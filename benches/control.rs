@@ -13,7 +13,7 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use kestrel::control::{
     horizon_cost_gradient, BicycleDynamics, ControlEffort, ControlRate, Dynamics, MpcConfig,
-    ShootingMpc, StateTracking,
+    QuasiNewton, ShootingMpc, StateTracking,
 };
 use nalgebra::{Vector2, Vector4};
 
@@ -34,8 +34,13 @@ fn reference(j: usize) -> Vector4<f64> {
 }
 
 fn setup() -> (ShootingMpc<BicycleDynamics, 4, 2>, Cost) {
+    setup_with(QuasiNewton::Bfgs)
+}
+
+fn setup_with(method: QuasiNewton) -> (ShootingMpc<BicycleDynamics, 4, 2>, Cost) {
     let car = BicycleDynamics::bicycle(2.5, 0.1).unwrap();
-    let config = MpcConfig::new(HORIZON, Vector2::new(-3.0, -0.5), Vector2::new(3.0, 0.5));
+    let mut config = MpcConfig::new(HORIZON, Vector2::new(-3.0, -0.5), Vector2::new(3.0, 0.5));
+    config.method = method;
     let w = Vector4::new(10.0, 10.0, 1.0, 1.0);
     let cost = (
         StateTracking::new(w, w * 10.0, HORIZON)
@@ -76,18 +81,23 @@ fn median(mut v: Vec<f64>) -> f64 {
 fn lane_tracking(c: &mut Criterion) {
     let x0 = Vector4::new(0.0, 1.0, 0.0, 3.0);
 
-    // The controller's own per-step timing over five closed loops.
-    let mut all = Vec::new();
-    for _ in 0..5 {
-        let (mut mpc, mut cost) = setup();
-        all.extend(closed_loop(&mut mpc, &mut cost, x0, 0, STEPS).1);
+    // The controller's own per-step timing over five closed loops, for each quasi-Newton method.
+    for (name, method) in [
+        ("dense BFGS (default)", QuasiNewton::Bfgs),
+        ("L-BFGS, 10 pairs", QuasiNewton::Lbfgs { memory: 10 }),
+    ] {
+        let mut all = Vec::new();
+        for _ in 0..5 {
+            let (mut mpc, mut cost) = setup_with(method);
+            all.extend(closed_loop(&mut mpc, &mut cost, x0, 0, STEPS).1);
+        }
+        println!(
+            "lane_tracking [{name}]: median solve per closed-loop step {:.1} us over {} solves (max {:.1} us)",
+            median(all.clone()),
+            all.len(),
+            all.iter().cloned().fold(0.0, f64::max)
+        );
     }
-    println!(
-        "lane_tracking: median solve per closed-loop step {:.1} us over {} solves (max {:.1} us)",
-        median(all.clone()),
-        all.len(),
-        all.iter().cloned().fold(0.0, f64::max)
-    );
 
     let mut group = c.benchmark_group("lane_tracking");
     group.sample_size(20);
@@ -103,6 +113,11 @@ fn lane_tracking(c: &mut Criterion) {
     for (k, r) in cost.0.reference_mut().iter_mut().enumerate() {
         *r = reference(75 + k);
     }
+    let probe = mpc.clone().solve(&x75, &cost).unwrap().clone();
+    println!(
+        "lane_tracking: warm solve at step 75 takes {} iterations, {} evaluations",
+        probe.iterations, probe.evaluations
+    );
     group.sample_size(100);
     group.bench_function("warm_solve_at_step_75", |b| {
         b.iter_batched_ref(
