@@ -68,17 +68,15 @@ fn main() {
     }
     let (problem, scene) = anchor_scene();
     let budgets = [0.1, 0.5, 1.0];
-    let seeds = 0..10u64;
+    let seeds: Vec<u64> = (0..10).collect();
     println!(
-        "Kestrel RRT / RRT* (radius rule, rewire factor 1.1, goal bias 0.05, range 0.2 x diagonal)"
-    );
-    println!(
-        "straight-line bound {:.4}",
+        "anchor scene, straight-line bound {:.4}",
         (problem.goal() - problem.start()).norm()
     );
-    println!("seed | RRT first [ms] | RRT cost | RRT* first [ms] | cost@0.1s | cost@0.5s | cost@1s | vertices@1s");
-    let mut cols: Vec<Vec<f64>> = vec![Vec::new(); 7];
-    for seed in seeds {
+
+    // RRT: time to the first path.
+    let (mut first, mut cost) = (Vec::new(), Vec::new());
+    for &seed in &seeds {
         let mut rng = StdRng::seed_from_u64(seed);
         let r = rrt(
             &problem,
@@ -88,54 +86,93 @@ fn main() {
             &mut NoObserver,
         )
         .expect("rrt");
-        let rrt_first = r
-            .stats
-            .first_solution_time
-            .map_or(f64::NAN, |t| t.as_secs_f64() * 1e3);
-        let first_params = RrtStarParams {
-            termination: Termination::iterations(10_000_000).with_first_solution(),
-            ..Default::default()
-        };
-        let mut rng = StdRng::seed_from_u64(seed);
-        let f = rrt_star(&problem, &scene, &first_params, &mut rng, &mut NoObserver).expect("rrt*");
-        let star_first = f
-            .stats
-            .first_solution_time
-            .map_or(f64::NAN, |t| t.as_secs_f64() * 1e3);
-        let mut costs = Vec::new();
-        let mut vertices = 0;
-        for &budget in &budgets {
-            let params = RrtStarParams {
-                termination: Termination::duration(Duration::from_secs_f64(budget)),
+        first.push(
+            r.stats
+                .first_solution_time
+                .map_or(f64::NAN, |t| t.as_secs_f64() * 1e3),
+        );
+        cost.push(r.cost);
+    }
+    println!("\nKestrel RRT (goal bias 0.05, range 0.2 x diagonal)");
+    println!("first path [ms] per seed: {}", fmt(&first, 3));
+    println!("cost per seed:            {}", fmt(&cost, 3));
+    println!(
+        "median first path {:.3} ms, median cost {:.3}",
+        median(first),
+        median(cost)
+    );
+
+    let variants = [
+        (
+            "Kestrel RRT* (radius rule, the default)",
+            RrtStarNeighbours::Radius,
+            false,
+        ),
+        (
+            "Kestrel RRT* (k-nearest rule, as OMPL's default)",
+            RrtStarNeighbours::KNearest,
+            false,
+        ),
+        (
+            "Kestrel RRT* with informed sampling (radius rule)",
+            RrtStarNeighbours::Radius,
+            true,
+        ),
+    ];
+    for (name, neighbours, informed_sampling) in variants {
+        println!("\n{name}, rewire factor 1.1, goal bias 0.05, range 0.2 x diagonal");
+        println!("seed | first [ms] | cost@0.1s | cost@0.5s | cost@1s | vertices@1s");
+        let mut cols: Vec<Vec<f64>> = vec![Vec::new(); 5];
+        for &seed in &seeds {
+            let base = RrtStarParams {
+                neighbours,
+                informed_sampling,
                 ..Default::default()
             };
+            let first_params = RrtStarParams {
+                termination: Termination::iterations(10_000_000).with_first_solution(),
+                ..base
+            };
             let mut rng = StdRng::seed_from_u64(seed);
-            let s = rrt_star(&problem, &scene, &params, &mut rng, &mut NoObserver).expect("rrt*");
-            costs.push(s.cost);
-            vertices = s.stats.vertices;
+            let f =
+                rrt_star(&problem, &scene, &first_params, &mut rng, &mut NoObserver).expect("rrt*");
+            let first = f
+                .stats
+                .first_solution_time
+                .map_or(f64::NAN, |t| t.as_secs_f64() * 1e3);
+            let mut row = vec![first];
+            let mut vertices = 0;
+            for &budget in &budgets {
+                let params = RrtStarParams {
+                    termination: Termination::duration(Duration::from_secs_f64(budget)),
+                    ..base
+                };
+                let mut rng = StdRng::seed_from_u64(seed);
+                let s =
+                    rrt_star(&problem, &scene, &params, &mut rng, &mut NoObserver).expect("rrt*");
+                row.push(s.cost);
+                vertices = s.stats.vertices;
+            }
+            row.push(vertices as f64);
+            println!(
+                "{seed:4} | {:10.3} | {:9.4} | {:9.4} | {:7.4} | {:11}",
+                row[0], row[1], row[2], row[3], vertices
+            );
+            for (k, x) in row.into_iter().enumerate() {
+                cols[k].push(x);
+            }
         }
+        let m: Vec<f64> = cols.into_iter().map(median).collect();
         println!(
-            "{seed:4} | {rrt_first:14.3} | {:8.3} | {star_first:15.3} | {:9.4} | {:9.4} | {:7.4} | {vertices:11}",
-            r.cost, costs[0], costs[1], costs[2]
+            "median | {:8.3} | {:9.4} | {:9.4} | {:7.4} | {:11.0}",
+            m[0], m[1], m[2], m[3], m[4]
         );
-        for (k, x) in [
-            rrt_first,
-            r.cost,
-            star_first,
-            costs[0],
-            costs[1],
-            costs[2],
-            vertices as f64,
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            cols[k].push(x);
-        }
     }
-    let m: Vec<f64> = cols.into_iter().map(median).collect();
-    println!(
-        "median | {:12.3} | {:8.3} | {:15.3} | {:9.4} | {:9.4} | {:7.4} | {:11.0}",
-        m[0], m[1], m[2], m[3], m[4], m[5], m[6]
-    );
+}
+
+fn fmt(v: &[f64], digits: usize) -> String {
+    v.iter()
+        .map(|x| format!("{x:.digits$}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }

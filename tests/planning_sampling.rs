@@ -254,6 +254,21 @@ fn kd_matches_brute_force<const D: usize>(seed: u64) {
         assert_eq!(index.insert(&q).unwrap() as usize, points.len());
         points.push(q);
     }
+    // The allocation-free k-nearest query, from small, good and no radius hints.
+    for hint in [1e-3, 0.05, f64::INFINITY] {
+        for k in [1, 5, 40] {
+            let q = SVector::<f64, D>::from_fn(|_, _| rng.random_range(-1.0..1.0));
+            index.nearest_k_into(&q, k, hint, &mut knn);
+            let mut got: Vec<f64> = knn.iter().map(|&(_, dd)| dd).collect();
+            got.sort_by(f64::total_cmp);
+            let mut want: Vec<f64> = points.iter().map(|x| (x - q).norm_squared()).collect();
+            want.sort_by(f64::total_cmp);
+            assert_eq!(got.len(), k);
+            for (a, b) in got.iter().zip(&want) {
+                assert!((a - b).abs() <= 1e-12 * b, "{a} vs {b}");
+            }
+        }
+    }
     assert_eq!(index.len(), 3000);
 }
 
@@ -332,6 +347,38 @@ fn rrt_star_cost_decreases_toward_the_closed_form_optimum() {
         "mean after 12k iterations {} vs optimum {optimum}",
         mean[2]
     );
+}
+
+#[test]
+fn informed_rrt_star_gets_closer_to_the_optimum_in_the_same_iterations() {
+    let (s, g, c, r) = (v(1.0, 3.0), v(9.0, 6.0), v(5.0, 4.6), 2.0);
+    let optimum = around_disc(s, g, c, r);
+    let mut scene = GeometricScene::new();
+    scene.add_circle(Circle::new(p(c.x, c.y), r).unwrap());
+    let problem = Problem::new(square(0.0, 10.0), s, g).unwrap();
+    let mut mean = [0.0; 2];
+    for (k, informed_sampling) in [false, true].into_iter().enumerate() {
+        let params = RrtStarParams {
+            range: Some(1.0),
+            informed_sampling,
+            termination: Termination::iterations(3000),
+            ..Default::default()
+        };
+        for seed in 0..6 {
+            let mut rng = StdRng::seed_from_u64(seed);
+            let result = rrt_star(&problem, &scene, &params, &mut rng, &mut NoObserver).unwrap();
+            let path = result.path.unwrap();
+            assert!(path_is_free(&path, &scene));
+            assert!(result.cost >= optimum - 1e-9);
+            mean[k] += result.cost / 6.0;
+        }
+    }
+    eprintln!(
+        "optimum {optimum:.5}, mean after 3000 iterations: uniform {:.5}, informed {:.5}",
+        mean[0], mean[1]
+    );
+    assert!(mean[1] < mean[0]);
+    assert!(mean[1] < optimum * 1.005, "{} vs {optimum}", mean[1]);
 }
 
 #[test]

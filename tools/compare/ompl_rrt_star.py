@@ -10,7 +10,7 @@ sampling along the segment), written in Python as a custom ompl.base.MotionValid
 
 Planners use OMPL's defaults (range = 0.2 * extent, goal bias 0.05, RRT* rewire factor 1.1 with
 k-nearest rewiring and delayed collision checking), plus RRT* with the radius rule
-(setKNearest(False)), which is the variant Kestrel implements.
+(setKNearest(False)), and InformedRRTstar (informed sampling, pruning) with its defaults.
 
 For each of 10 seeds (one process per seed, as OMPL seeds its generators once per process):
   - RRT: time to first path (OMPL's plan computation time) and its length;
@@ -32,6 +32,12 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCENE = os.path.join(HERE, "..", "..", "tests", "fixtures", "planning_sampling", "anchor_scene.json")
 BUDGETS = [0.1, 0.5, 1.0]
+# (result key, OMPL planner, k-nearest rewiring)
+VARIANTS = [("rrtstar_k", "RRTstar", True), ("rrtstar_r", "RRTstar", False),
+            ("informed", "InformedRRTstar", True)]
+LABELS = [("rrtstar_k", "RRT* (k-nearest rewiring, OMPL's default)"),
+          ("rrtstar_r", "RRT* (radius rewiring, setKNearest(False))"),
+          ("informed", "InformedRRTstar (OMPL defaults)")]
 SEEDS = list(range(10))
 
 
@@ -98,6 +104,8 @@ def worker(seed):
         ss.setOptimizationObjective(obj)
         if planner_name == "RRT":
             planner = og.RRT(si)
+        elif planner_name == "InformedRRTstar":
+            planner = og.InformedRRTstar(si)
         else:
             planner = og.RRTstar(si)
             planner.setKNearest(k_nearest)
@@ -117,14 +125,13 @@ def worker(seed):
     out["rrt_first_s"] = ss.getLastPlanComputationTime()
     out["rrt_cost"] = ss.getSolutionPath().length() if ss.haveExactSolutionPath() else math.inf
 
-    for k_nearest in (True, False):
-        tag = "rrtstar_k" if k_nearest else "rrtstar_r"
-        ss, planner, si, obj, keep = make("RRTstar", k_nearest)
+    for tag, name, k_nearest in VARIANTS:
+        ss, planner, si, obj, keep = make(name, k_nearest)
         obj.setCostThreshold(ob.Cost(math.inf))
         ss.solve(10.0)
         out[tag + "_first_s"] = ss.getLastPlanComputationTime()
         for budget in BUDGETS:
-            ss, planner, si, obj, keep = make("RRTstar", k_nearest)
+            ss, planner, si, obj, keep = make(name, k_nearest)
             ss.solve(budget)
             cost = ss.getSolutionPath().length() if ss.haveExactSolutionPath() else math.inf
             out[f"{tag}_cost_{budget}"] = cost
@@ -146,9 +153,9 @@ def main():
     import ompl  # noqa: F401  (version banner only)
 
     print(f"OMPL {OMPL_VERSION} on {SCENE}")
-    for tag, label in (("rrtstar_k", "RRT* (k-nearest, OMPL default)"), ("rrtstar_r", "RRT* (radius)")):
+    for tag, label in LABELS:
         print(f"\n{label}")
-        print("seed | RRT first [ms] | RRT cost | RRT* first [ms] | cost@0.1s | cost@0.5s | cost@1s | vertices@1s")
+        print("seed | RRT first [ms] | RRT cost | first [ms] | cost@0.1s | cost@0.5s | cost@1s | vertices@1s")
         for r in rows:
             print(f"{r['seed']:4d} | {1e3 * r['rrt_first_s']:14.3f} | {r['rrt_cost']:8.3f} | "
                   f"{1e3 * r[tag + '_first_s']:15.3f} | {r[tag + '_cost_0.1']:9.4f} | "

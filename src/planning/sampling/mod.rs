@@ -40,6 +40,7 @@
 mod collision;
 mod error;
 mod grid_collision;
+mod informed;
 mod nearest;
 mod outcome;
 mod prm;
@@ -59,7 +60,7 @@ pub use outcome::{
 };
 pub use prm::{Prm, PrmConnection, PrmParams};
 pub use rrt::{rrt, RrtParams};
-pub use rrt_star::{rrt_star, RrtStarParams};
+pub use rrt_star::{rrt_star, RrtStarNeighbours, RrtStarParams};
 pub use shortcut::{shortcut_greedy, shortcut_random};
 pub use space::{
     connection_radius, prm_star_gamma, rrt_star_gamma, unit_ball_volume, Bounds, Problem, State,

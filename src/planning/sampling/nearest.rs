@@ -129,6 +129,60 @@ impl<const D: usize> NearestIndex<D> {
             .visit(|r| out.push((r.item, r.distance)));
     }
 
+    /// Allocation-free k-nearest query: replaces the contents of `out` with the `k` nearest
+    /// points to `q` as `(id, squared distance)` in no particular order (all points when the
+    /// index holds at most `k`).
+    ///
+    /// Runs radius queries starting at `radius_hint` and doubling until at least `k` points are
+    /// inside (or the whole index), then keeps the `k` smallest with a selection; exact, since
+    /// every point closer than the `k`-th is inside the final radius. A hint near the expected
+    /// k-th neighbour distance, `(k mu / (n zeta_d))^(1/d)`, makes one query the usual case.
+    /// Ties at the k-th distance are broken by id.
+    ///
+    /// ```
+    /// use kestrel::planning::sampling::NearestIndex;
+    /// use nalgebra::Vector2;
+    /// let mut index = NearestIndex::<2>::new();
+    /// for i in 0..10 {
+    ///     index.insert(&Vector2::new(i as f64, 0.0)).unwrap();
+    /// }
+    /// let mut out = Vec::new();
+    /// index.nearest_k_into(&Vector2::new(6.2, 0.0), 3, 0.1, &mut out);
+    /// out.sort_by_key(|&(id, _)| id);
+    /// assert_eq!(out.iter().map(|&(id, _)| id).collect::<Vec<_>>(), vec![5, 6, 7]);
+    /// ```
+    pub fn nearest_k_into(
+        &self,
+        q: &State<D>,
+        k: usize,
+        radius_hint: f64,
+        out: &mut Vec<(u32, f64)>,
+    ) {
+        out.clear();
+        if k == 0 || self.len == 0 {
+            return;
+        }
+        let total = self.len as usize;
+        let mut radius = if radius_hint.is_finite() && radius_hint > 0.0 {
+            radius_hint
+        } else {
+            f64::INFINITY
+        };
+        loop {
+            self.within(q, radius, out);
+            if out.len() >= k.min(total) || radius.is_infinite() {
+                break;
+            }
+            radius *= 2.0;
+        }
+        if out.len() > k {
+            let by_distance =
+                |a: &(u32, f64), b: &(u32, f64)| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0));
+            out.select_nth_unstable_by(k - 1, by_distance);
+            out.truncate(k);
+        }
+    }
+
     /// Replaces the contents of `out` with the `k` nearest points to `q` as
     /// `(id, squared distance)`, nearest first (fewer when the index holds fewer than `k`).
     pub fn nearest_k(&self, q: &State<D>, k: usize, out: &mut Vec<(u32, f64)>) {

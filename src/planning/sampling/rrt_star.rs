@@ -5,14 +5,28 @@ use rand::Rng;
 
 use super::collision::ValidityChecker;
 use super::error::{invalid, SamplingError};
+use super::informed::InformedSampler;
 use super::nearest::NearestIndex;
 use super::outcome::{
     path_length, PlanResult, PlannerEvent, PlannerObserver, SearchGraph, Termination,
 };
-use super::run::{resolve_range_and_bias, sample_goal_biased, trace_path, tree_edges, RunState};
-use super::space::{connection_radius, rrt_star_gamma, steer, Problem, State};
+use super::run::{resolve_range_and_bias, trace_path, tree_edges, RunState};
+use super::space::{connection_radius, rrt_star_gamma, steer, unit_ball_volume, Problem, State};
 
 const NONE: u32 = u32::MAX;
+
+/// Which vertices RRT* considers as parents and rewires (Karaman and Frazzoli 2011).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RrtStarNeighbours {
+    /// All vertices within `r(n) = min(gamma (ln n / n)^(1/d), eta)`,
+    /// `gamma = rewire_factor * gamma*_RRT` (see [`rrt_star_gamma`]).
+    #[default]
+    Radius,
+    /// The `k(n) = ceil(rewire_factor * e (1 + 1/d) ln n)` nearest vertices, at any distance
+    /// (`k*_RRT = e (1 + 1/d)`; this is OMPL's default `RRTstar` rule). It adapts to sparse
+    /// regions (near walls and corners, where start and goal often are) and allows long edges.
+    KNearest,
+}
 
 /// Parameters of [`rrt_star`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -25,23 +39,32 @@ pub struct RrtStarParams {
     /// `gamma = rewire_factor * gamma*_RRT`; must be > 1 for asymptotic optimality
     /// (OMPL's default 1.1).
     pub rewire_factor: f64,
+    /// The neighbour rule.
+    pub neighbours: RrtStarNeighbours,
     /// The measure `mu(X_free)` of the free space used in `gamma*_RRT`. `None`: the volume of the
     /// bounds, an upper bound of `mu(X_free)`, so `gamma` stays above the threshold (this is what
     /// OMPL does).
     pub free_volume: Option<f64>,
+    /// Informed sampling (Gammell et al. 2014): once a solution of cost `c` exists, draw the
+    /// non-goal samples uniformly from the prolate hyperspheroid
+    /// `{x : |x - start| + |x - goal| <= c + goal_tolerance}` (clipped to the bounds), the only
+    /// states that can improve the solution. Off by default, as in OMPL's `RRTstar`.
+    pub informed_sampling: bool,
     /// When to stop. RRT* keeps improving until a budget or the cost threshold stops it.
     pub termination: Termination,
 }
 
 impl Default for RrtStarParams {
-    /// Range from the bounds, goal bias 0.05, rewire factor 1.1, free volume from the bounds,
-    /// 10 000 iterations.
+    /// Range from the bounds, goal bias 0.05, rewire factor 1.1, radius rule, free volume from
+    /// the bounds, uniform sampling, 10 000 iterations.
     fn default() -> Self {
         Self {
             range: None,
             goal_bias: 0.05,
             rewire_factor: 1.1,
+            neighbours: RrtStarNeighbours::Radius,
             free_volume: None,
+            informed_sampling: false,
             termination: Termination::iterations(10_000),
         }
     }
@@ -114,13 +137,16 @@ enum Check {
 
 /// Plans from `problem.start()` to the goal with RRT*.
 ///
-/// Each iteration: sample `x_rand` (goal-biased), steer from the nearest vertex to `x_new`
-/// (at most `eta` away), reject if that motion collides; gather the vertices within
+/// Each iteration: sample `x_rand` (goal-biased; from the informed set once a solution exists
+/// if `informed_sampling`), steer from the nearest vertex to `x_new` (at most `eta` away),
+/// reject if that motion collides; gather the neighbours of `x_new`, by default the vertices
+/// within
 ///
 /// `r(n) = min(gamma (ln n / n)^(1/d), eta)`, `gamma = rewire_factor * gamma*_RRT`,
 /// `gamma*_RRT = (2 (1 + 1/d) mu(X_free) / zeta_d)^(1/d)`
 ///
-/// (`n` = vertices including `x_new`, `zeta_d` the unit-ball volume: see [`rrt_star_gamma`]);
+/// (`n` = vertices including `x_new`, `zeta_d` the unit-ball volume: see [`rrt_star_gamma`];
+/// or the `k(n)` nearest, see [`RrtStarNeighbours`]);
 /// choose as parent the neighbour minimising `cost(x) + |x - x_new|` among collision-free ones
 /// (checked lazily in increasing cost order); then rewire: every neighbour `x` with
 /// `cost(x_new) + |x_new - x| < cost(x)` and a free motion gets `x_new` as parent, and the cost
@@ -184,6 +210,9 @@ where
     }
     problem.check_endpoints(checker)?;
     let gamma = params.rewire_factor * rrt_star_gamma(D, free_volume);
+    let d = D as f64;
+    let k_factor = params.rewire_factor * std::f64::consts::E * (1.0 + 1.0 / d);
+    let zeta = unit_ball_volume(D);
 
     let reserve = params
         .termination
@@ -197,6 +226,9 @@ where
     let mut checks: Vec<Check> = Vec::with_capacity(64);
     let mut order: Vec<(f64, u32)> = Vec::with_capacity(64);
     let mut stack: Vec<u32> = Vec::with_capacity(64);
+    let informed = params
+        .informed_sampling
+        .then(|| InformedSampler::new(problem));
 
     index.insert(problem.start())?;
     let start_is_goal = problem.is_goal(problem.start());
@@ -216,7 +248,13 @@ where
         if let Some(reason) = run.next_iteration() {
             break reason;
         }
-        let x_rand = sample_goal_biased(problem, params.goal_bias, rng);
+        let x_rand = if rng.random::<f64>() < params.goal_bias {
+            *problem.goal()
+        } else if let Some(informed) = &informed {
+            informed.sample(run.best_cost, problem.bounds(), rng)
+        } else {
+            problem.bounds().sample(rng)
+        };
         let Some((nearest, d2_rand)) = index.nearest(&x_rand) else {
             continue;
         };
@@ -231,8 +269,19 @@ where
         }
 
         // Neighbourhood; the nearest vertex is always a candidate parent (known valid).
-        let radius = connection_radius(gamma, tree.states.len() + 1, D, range);
-        index.within(&x_new, radius, &mut near);
+        let n = tree.states.len() + 1;
+        match params.neighbours {
+            RrtStarNeighbours::Radius => {
+                let radius = connection_radius(gamma, n, D, range);
+                index.within(&x_new, radius, &mut near);
+            }
+            RrtStarNeighbours::KNearest => {
+                let k = (k_factor * (n as f64).ln()).ceil() as usize;
+                // Expected distance of the k-th neighbour under uniform density, padded.
+                let hint = 1.25 * (k as f64 * free_volume / (n as f64 * zeta)).powf(1.0 / d);
+                index.nearest_k_into(&x_new, k.max(1), hint, &mut near);
+            }
+        }
         if !near.iter().any(|&(id, _)| id == nearest) {
             near.push((nearest, (x_new - x_nearest).norm_squared()));
         }
