@@ -14,8 +14,9 @@
 //! Kim, Sra & Dhillon (2010), written here for `[SVector<f64, M>]` iterates.
 //!
 //! Stops when the projected gradient `|P(u - g) - u|_inf` falls below the tolerance, when an
-//! accepted step decreases the cost by less than `cost_tolerance (1 + |J|)`, when the line
-//! search fails, or after the iteration limit.
+//! accepted step decreases the cost by less than `cost_tolerance (1 + |J|)` or the full step's
+//! predicted decrease `-g . d` is already below it, when the line search fails, or after the
+//! iteration limit. The same rules apply to the dense variant in `projected_bfgs`.
 
 use nalgebra::SVector;
 
