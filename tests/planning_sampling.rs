@@ -349,17 +349,25 @@ fn rrt_star_cost_decreases_toward_the_closed_form_optimum() {
     );
 }
 
+/// The k-nearest rule and informed sampling on the closed-form scene: every path is valid and
+/// no shorter than the geodesic, and both beat the uniform radius rule after 3000 iterations.
 #[test]
-fn informed_rrt_star_gets_closer_to_the_optimum_in_the_same_iterations() {
+fn k_nearest_and_informed_rrt_star_get_closer_to_the_optimum() {
     let (s, g, c, r) = (v(1.0, 3.0), v(9.0, 6.0), v(5.0, 4.6), 2.0);
     let optimum = around_disc(s, g, c, r);
     let mut scene = GeometricScene::new();
     scene.add_circle(Circle::new(p(c.x, c.y), r).unwrap());
     let problem = Problem::new(square(0.0, 10.0), s, g).unwrap();
-    let mut mean = [0.0; 2];
-    for (k, informed_sampling) in [false, true].into_iter().enumerate() {
+    let variants = [
+        (RrtStarNeighbours::Radius, false),
+        (RrtStarNeighbours::KNearest, false),
+        (RrtStarNeighbours::Radius, true),
+    ];
+    let mut mean = [0.0; 3];
+    for (k, (neighbours, informed_sampling)) in variants.into_iter().enumerate() {
         let params = RrtStarParams {
             range: Some(1.0),
+            neighbours,
             informed_sampling,
             termination: Termination::iterations(3000),
             ..Default::default()
@@ -374,11 +382,10 @@ fn informed_rrt_star_gets_closer_to_the_optimum_in_the_same_iterations() {
         }
     }
     eprintln!(
-        "optimum {optimum:.5}, mean after 3000 iterations: uniform {:.5}, informed {:.5}",
-        mean[0], mean[1]
+        "optimum {optimum:.5}, mean after 3000 iterations (radius, k-nearest, informed): {mean:?}"
     );
-    assert!(mean[1] < mean[0]);
-    assert!(mean[1] < optimum * 1.005, "{} vs {optimum}", mean[1]);
+    assert!(mean[1] < mean[0] && mean[2] < mean[0], "{mean:?}");
+    assert!(mean[2] < optimum * 1.005, "{} vs {optimum}", mean[2]);
 }
 
 #[test]
@@ -444,11 +451,18 @@ fn rrt_solves_the_anchor_scene_deterministically() {
 
 #[test]
 fn observer_events_replay_the_final_tree() {
+    for neighbours in [RrtStarNeighbours::Radius, RrtStarNeighbours::KNearest] {
+        replay_tree(RrtStarParams {
+            neighbours,
+            informed_sampling: neighbours == RrtStarNeighbours::KNearest,
+            termination: Termination::iterations(3000),
+            ..Default::default()
+        });
+    }
+}
+
+fn replay_tree(params: RrtStarParams) {
     let (problem, scene) = anchor_scene();
-    let params = RrtStarParams {
-        termination: Termination::iterations(3000),
-        ..Default::default()
-    };
     let mut parents: Vec<Option<u32>> = Vec::new();
     let mut improvements = Vec::new();
     let mut rewires = 0u64;
