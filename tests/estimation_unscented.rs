@@ -502,3 +502,106 @@ fn state_angles_are_averaged_on_the_circle() {
         .all(|a| (-PI..PI).contains(a)));
     assert!(wrapped.sigma_points().row(0).iter().any(|a| *a < 0.0));
 }
+
+/// State functions supplied by the user (heading at index 2 wrapped whatever the mask says),
+/// with a motion model that declares no angles: the same filter as FilterPy's with its
+/// x_mean_fn / residual_x / state_add.
+struct HeadingFunctions;
+
+impl UnscentedFunctions<4> for HeadingFunctions {
+    fn mean(
+        &self,
+        points: &kestrel::estimation::SigmaView<'_, 4>,
+        weights: &[f64],
+        _: &[bool; 4],
+    ) -> Vector4<f64> {
+        let mut m = Vector4::zeros();
+        let (mut s, mut c) = (0.0, 0.0);
+        for (i, w) in weights.iter().enumerate() {
+            m += points.column(i) * *w;
+            s += w * points[(2, i)].sin();
+            c += w * points[(2, i)].cos();
+        }
+        m[2] = s.atan2(c);
+        m
+    }
+    fn residual(&self, a: &Vector4<f64>, b: &Vector4<f64>, _: &[bool; 4]) -> Vector4<f64> {
+        let mut r = a - b;
+        r[2] = wrap_angle(r[2]);
+        r
+    }
+    fn add(&self, x: &Vector4<f64>, dx: &Vector4<f64>, _: &[bool; 4]) -> Vector4<f64> {
+        let mut y = x + dx;
+        y[2] = wrap_angle(y[2]);
+        y
+    }
+}
+
+struct NoMask(Unicycle);
+
+impl MotionModel<4> for NoMask {
+    fn transition(&self, x: &Vector4<f64>, dt: f64) -> Vector4<f64> {
+        self.0.transition(x, dt)
+    }
+    fn process_noise(&self, x: &Vector4<f64>, dt: f64) -> Matrix4<f64> {
+        self.0.process_noise(x, dt)
+    }
+}
+
+#[test]
+fn user_state_functions_and_closure_predict_match_filterpy() {
+    let fx = fixture("ukf_unicycle_julier.json");
+    let kappa = fx["kappa"].as_f64().unwrap();
+    let make = || {
+        UnscentedKalmanFilter::new(
+            vector(&fx["x0"]),
+            matrix(&fx["p0"]),
+            SigmaPoints::<4>::julier(kappa).unwrap(),
+        )
+        .unwrap()
+    };
+    let mut custom = make().with_functions(HeadingFunctions).unwrap();
+    let mut closure = make().with_angles([false, false, true, false]);
+    let unicycle = Unicycle {
+        turn_rate: fx["turn_rate"].as_f64().unwrap(),
+        q: matrix(&fx["q"]),
+    };
+    let (dt, q) = (fx["dt"].as_f64().unwrap(), matrix::<4, 4>(&fx["q"]));
+    let motion = NoMask(Unicycle {
+        turn_rate: unicycle.turn_rate,
+        q,
+    });
+    let radar = RangeBearing {
+        sensor: vector(&fx["landmark"]),
+        indices: [0, 1],
+        r: matrix(&fx["r"]),
+    };
+    // without any angle handling the heading's wrap-around ruins the estimate
+    let mut plain = make();
+    let mut worst = 0.0f64;
+    for s in fx["steps"].as_array().unwrap() {
+        if plain.predict(&motion, dt).is_ok() && plain.update(&radar, &vector(&s["z"])).is_ok() {
+            worst = worst.max((plain.state() - vector::<4>(&s["x"])).amax());
+        }
+    }
+    assert!(worst > 0.5, "{worst}");
+    for (k, s) in fx["steps"].as_array().unwrap().iter().enumerate() {
+        custom.predict(&motion, dt).unwrap();
+        closure
+            .predict_with(|x| unicycle.transition(x, dt), &q)
+            .unwrap();
+        for ukf_x in [custom.state(), closure.state()] {
+            assert_close(ukf_x, &vector::<4>(&s["x_prior"]), 1e-9, &format!("x- {k}"));
+        }
+        let z = vector::<2>(&s["z"]);
+        custom.update(&radar, &z).unwrap();
+        closure.update(&radar, &z).unwrap();
+        for (x, p) in [
+            (custom.state(), custom.covariance()),
+            (closure.state(), closure.covariance()),
+        ] {
+            assert_close(x, &vector::<4>(&s["x"]), 1e-9, &format!("x+ {k}"));
+            assert_close(p, &matrix::<4, 4>(&s["p"]), 1e-9, "P+");
+        }
+    }
+}
