@@ -1,8 +1,8 @@
 //! Particle filter speed: one full step (predict through the constant-velocity model with
 //! additive Gaussian noise, update with a range-bearing or a position measurement, systematic
 //! resampling) at 1k / 10k / 100k particles for a 4-state target; the parts of a step, each
-//! resampling scheme and KLD resampling at 10k particles. The models are the library's own
-//! (`models::motion::ConstantVelocity`, `models::measurement::{RangeBearing, PositionMeasurement}`).
+//! resampling scheme and KLD resampling at 10k particles. The models are the library's own:
+//! `models::motion::ConstantVelocity`, `models::measurement::{RangeBearing, PositionMeasurement}`.
 //!
 //! `CARGO_TARGET_DIR=... cargo bench -p kestrel --no-default-features --bench particle`
 

@@ -671,7 +671,8 @@ fn constant_velocity_target_tracks_the_kalman_filter() {
         }
     }
     println!(
-        "worst |t| {worst_t:.2} (critical {t_critical:.2}); worst variance / (P/n) {worst_inflation:.2}"
+        "worst |t| {worst_t:.2} (critical {t_critical:.2}); \
+         worst variance / (P/n) {worst_inflation:.2}"
     );
 }
 

@@ -1,7 +1,7 @@
 //! Gaussian pieces of the particle filter: draws from `N(0, Q)` through a square root of a
-//! (semi-)definite `Q`, and the Gaussian log-likelihood of a residual. Both cache their factorisation and
-//! refactor only when the covariance changes, so a model whose noise does not depend on the state
-//! pays one factorisation per step, not one per particle.
+//! (semi-)definite `Q`, and the Gaussian log-likelihood of a residual. Both cache their
+//! factorisation and refactor only when the covariance changes, so a model whose noise does not
+//! depend on the state pays one factorisation per step, not one per particle.
 
 use nalgebra::{SMatrix, SVector};
 use rand::Rng;
@@ -153,8 +153,8 @@ impl<const M: usize> GaussianLogLikelihood<M> {
     /// `ln N(r; 0, R)`.
     ///
     /// # Errors
-    /// [`EstimationError::NonFinite`] for a non-finite `R`, [`EstimationError::NotPositiveDefinite`]
-    /// when its Cholesky factorisation fails.
+    /// [`EstimationError::NonFinite`] for a non-finite `R`,
+    /// [`EstimationError::NotPositiveDefinite`] when its Cholesky factorisation fails.
     #[inline]
     pub(crate) fn log_density(
         &mut self,

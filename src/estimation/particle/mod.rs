@@ -4,10 +4,12 @@
 //! [`SVector<f64, N>`]) and normalised weights `w^i`:
 //!
 //! - **predict** draws `x^i ~ p(x_k | x^i_{k-1})`: through a closure `(particle, rng) -> particle`
-//!   ([`ParticleFilter::predict_with`]) or a [`MotionModel`] with additive Gaussian noise
-//!   `x' = f(x, dt) + w`, `w ~ N(0, Q(x, dt))` ([`ParticleFilter::predict`]); `Q` may be singular.
+//!   ([`ParticleFilter::predict_with`]) or a [`MotionModel`](crate::models::MotionModel) with
+//!   additive Gaussian noise `x' = f(x, dt) + w`, `w ~ N(0, Q(x, dt))`
+//!   ([`ParticleFilter::predict`]); `Q` may be singular.
 //! - **update** multiplies each weight by the likelihood `p(z | x^i)`: through a closure returning
-//!   `ln p(z | x)` ([`ParticleFilter::update_with`]) or a [`MeasurementModel`] with Gaussian noise,
+//!   `ln p(z | x)` ([`ParticleFilter::update_with`]) or a
+//!   [`MeasurementModel`](crate::models::MeasurementModel) with Gaussian noise,
 //!   `ln N(z - h(x); 0, R(x))`, angle components of the residual wrapped
 //!   ([`ParticleFilter::update`]). Weights are kept in log space and renormalised after every
 //!   update by subtracting the largest log-weight before exponentiating, so likelihoods far below
@@ -39,8 +41,8 @@
 //!
 //! // Scalar random walk x' = x + N(0, 1) observed as z = x + N(0, 1); prior N(0, 1).
 //! let mut rng = SmallRng::seed_from_u64(1);
-//! let mut pf = ParticleFilter::from_gaussian(&Vector1::new(0.0), &Matrix1::new(1.0), 4000, &mut rng)
-//!     .unwrap();
+//! let (m0, p0) = (Vector1::new(0.0), Matrix1::new(1.0));
+//! let mut pf = ParticleFilter::from_gaussian(&m0, &p0, 4000, &mut rng).unwrap();
 //! pf.predict_with(&mut rng, |x, rng| {
 //!     let w: f64 = StandardNormal.sample(rng);
 //!     x.add_scalar(w)
@@ -58,11 +60,13 @@ use rand::Rng;
 
 use crate::estimation::EstimationError;
 use crate::geometry::wrap_angle;
-use crate::models::{weighted_mean, MeasurementModel, MotionModel};
+use crate::models::weighted_mean;
 
 mod gaussian;
-mod kld;
-mod resampling;
+pub mod kld;
+mod predict;
+pub mod resampling;
+mod update;
 
 pub use kld::{kld_bound, KldSampling};
 pub use resampling::{
@@ -70,8 +74,9 @@ pub use resampling::{
     systematic_resample, systematic_resample_with_offset, ResamplingScheme,
 };
 
-use gaussian::{GaussianLogLikelihood, NoiseSqrtCache};
+use gaussian::NoiseSqrtCache;
 use kld::BinSet;
+use predict::sample_motion;
 
 /// A particle filter over `N`-dimensional states. See the [module documentation](self).
 #[derive(Debug, Clone)]
@@ -177,7 +182,8 @@ impl<const N: usize> ParticleFilter<N> {
         Ok(filter)
     }
 
-    /// `n` particles drawn from `N(mean, covariance)` (`covariance` may be singular), equal weights.
+    /// `n` particles drawn from `N(mean, covariance)` (`covariance` may be singular), equal
+    /// weights.
     ///
     /// # Errors
     /// [`EstimationError::InvalidParameter`] for `n = 0`; [`EstimationError::NonFinite`];
@@ -215,7 +221,8 @@ impl<const N: usize> ParticleFilter<N> {
     /// use nalgebra::Vector2;
     /// use rand::{rngs::SmallRng, SeedableRng};
     /// let (lo, hi) = (Vector2::new(0.0, -1.0), Vector2::new(10.0, 1.0));
-    /// let pf = ParticleFilter::from_uniform(&lo, &hi, 1000, &mut SmallRng::seed_from_u64(2)).unwrap();
+    /// let mut rng = SmallRng::seed_from_u64(2);
+    /// let pf = ParticleFilter::from_uniform(&lo, &hi, 1000, &mut rng).unwrap();
     /// assert!(pf.particles().iter().all(|p| p.x >= 0.0 && p.x <= 10.0 && p.y.abs() <= 1.0));
     /// ```
     pub fn from_uniform<R: Rng + ?Sized>(
@@ -358,123 +365,6 @@ impl<const N: usize> ParticleFilter<N> {
         (m, cov)
     }
 
-    /// Propagates every particle through `motion(particle, rng)`, which returns the new particle
-    /// (draw the process noise inside it from `rng`). Weights are unchanged; angle components are
-    /// wrapped afterwards.
-    ///
-    /// # Errors
-    /// [`EstimationError::NonFinite`] when the closure returns a non-finite particle; the filter
-    /// is then unchanged.
-    pub fn predict_with<R, F>(&mut self, rng: &mut R, mut motion: F) -> Result<(), EstimationError>
-    where
-        R: Rng + ?Sized,
-        F: FnMut(&SVector<f64, N>, &mut R) -> SVector<f64, N>,
-    {
-        self.spare_particles.clear();
-        for p in &self.particles {
-            let mut x = motion(p, rng);
-            if !x.iter().all(|v| v.is_finite()) {
-                return Err(EstimationError::NonFinite {
-                    what: "predicted particle",
-                });
-            }
-            wrap_components(&mut x, &self.angles);
-            self.spare_particles.push(x);
-        }
-        std::mem::swap(&mut self.particles, &mut self.spare_particles);
-        Ok(())
-    }
-
-    /// Propagates every particle through a motion model with additive Gaussian noise:
-    /// `x' = f(x, dt) + w`, `w ~ N(0, Q(x, dt))`. `Q` may be singular (a semi-definite square root
-    /// is used) and is refactored only when it changes from one particle to the next. Angle
-    /// components of the model and of the filter are wrapped.
-    ///
-    /// # Errors
-    /// [`EstimationError::NonFinite`] for a non-finite `dt`, `Q` or predicted state;
-    /// [`EstimationError::NotPositiveDefinite`] when `Q` is not positive semi-definite. The filter
-    /// is then unchanged.
-    pub fn predict<M, R>(&mut self, model: &M, dt: f64, rng: &mut R) -> Result<(), EstimationError>
-    where
-        M: MotionModel<N> + ?Sized,
-        R: Rng + ?Sized,
-    {
-        if !dt.is_finite() {
-            return Err(EstimationError::NonFinite { what: "dt" });
-        }
-        let angles = self.motion_angles(model);
-        let mut noise = NoiseSqrtCache::new();
-        self.spare_particles.clear();
-        for p in &self.particles {
-            let x = sample_motion(model, p, dt, &angles, &mut noise, rng)?;
-            self.spare_particles.push(x);
-        }
-        std::mem::swap(&mut self.particles, &mut self.spare_particles);
-        Ok(())
-    }
-
-    /// Multiplies each weight by `exp(log_likelihood(particle))` and renormalises.
-    ///
-    /// A log-likelihood of `-inf` (zero likelihood, for example a particle outside the map) is
-    /// allowed; the constant part of the log-likelihood may be left out.
-    ///
-    /// # Errors
-    /// [`EstimationError::NonFinite`] for a NaN or `+inf` log-likelihood;
-    /// [`EstimationError::DegenerateWeights`] when every particle ends with zero weight. The filter
-    /// keeps its previous particles and weights.
-    pub fn update_with<F>(&mut self, mut log_likelihood: F) -> Result<(), EstimationError>
-    where
-        F: FnMut(&SVector<f64, N>) -> f64,
-    {
-        self.reweight(|x| {
-            let l = log_likelihood(x);
-            if l.is_nan() || l == f64::INFINITY {
-                Err(EstimationError::NonFinite {
-                    what: "log-likelihood",
-                })
-            } else {
-                Ok(l)
-            }
-        })
-    }
-
-    /// Updates with a measurement model: the log-likelihood of particle `x` is
-    /// `ln N(r; 0, R(x))` with the residual `r = z - h(x)`, its angle components wrapped to
-    /// `[-pi, pi)`. `R` is factorised once and again only when it changes between particles.
-    ///
-    /// # Errors
-    /// [`EstimationError::NonFinite`] for a non-finite measurement, `h(x)` or `R`;
-    /// [`EstimationError::NotPositiveDefinite`] when `R` is not positive definite;
-    /// [`EstimationError::DegenerateWeights`] as in [`update_with`](Self::update_with). The filter
-    /// is then unchanged.
-    pub fn update<Mm, const M: usize>(
-        &mut self,
-        model: &Mm,
-        z: &SVector<f64, M>,
-    ) -> Result<(), EstimationError>
-    where
-        Mm: MeasurementModel<N, M> + ?Sized,
-    {
-        if !z.iter().all(|v| v.is_finite()) {
-            return Err(EstimationError::NonFinite {
-                what: "measurement",
-            });
-        }
-        let angles = model.angle_components();
-        let mut density = GaussianLogLikelihood::<M>::new();
-        self.reweight(|x| {
-            let predicted = model.measure(x);
-            if !predicted.iter().all(|v| v.is_finite()) {
-                return Err(EstimationError::NonFinite {
-                    what: "predicted measurement h(x)",
-                });
-            }
-            let mut r = z - predicted;
-            wrap_components(&mut r, &angles);
-            density.log_density(&r, &model.noise_covariance(x))
-        })
-    }
-
     /// Whether the effective sample size is below the threshold: `ESS < fraction * n`.
     pub fn needs_resampling(&self) -> bool {
         self.ess < self.ess_fraction * self.len() as f64
@@ -525,12 +415,6 @@ impl<const N: usize> ParticleFilter<N> {
         }
     }
 
-    /// The angle mask for a motion step: the filter's and the model's.
-    fn motion_angles<M: MotionModel<N> + ?Sized>(&self, model: &M) -> [bool; N] {
-        let model_angles = model.angle_components();
-        std::array::from_fn(|i| self.angles[i] || model_angles[i])
-    }
-
     fn set_uniform_weights(&mut self) {
         let n = self.particles.len();
         let w = 1.0 / n as f64;
@@ -540,93 +424,6 @@ impl<const N: usize> ParticleFilter<N> {
         self.log_weights.resize(n, -(n as f64).ln());
         self.ess = n as f64;
     }
-
-    /// Adds per-particle log-likelihoods to the log-weights (into the spare buffer first, so an
-    /// error leaves the filter untouched), then renormalises.
-    fn reweight<F>(&mut self, mut log_likelihood: F) -> Result<(), EstimationError>
-    where
-        F: FnMut(&SVector<f64, N>) -> Result<f64, EstimationError>,
-    {
-        self.spare_log_weights.clear();
-        let mut max = f64::NEG_INFINITY;
-        for (p, &lw) in self.particles.iter().zip(&self.log_weights) {
-            let l = lw + log_likelihood(p)?;
-            max = max.max(l);
-            self.spare_log_weights.push(l);
-        }
-        self.commit_log_weights(max)
-    }
-
-    /// Normalises the unnormalised log-weights in the spare buffer (largest `max`) and makes them
-    /// current: `w^i = exp(l^i - max) / sum_j exp(l^j - max)`, so the largest term is exactly 1
-    /// and nothing underflows to an all-zero set.
-    fn commit_log_weights(&mut self, max: f64) -> Result<(), EstimationError> {
-        if max == f64::NEG_INFINITY {
-            return Err(EstimationError::DegenerateWeights(
-                "every particle has zero likelihood",
-            ));
-        }
-        if !max.is_finite() {
-            return Err(EstimationError::NonFinite {
-                what: "log-weights",
-            });
-        }
-        self.weights.clear();
-        let mut sum = 0.0;
-        for &l in &self.spare_log_weights {
-            // Below e^-708 the result is subnormal or zero, and libm's exp takes a slow path
-            // (errno, underflow handling): flush to zero instead, a relative change of at most
-            // n * 1e-308 in the normalised weights. `log_weights` keeps the exact values.
-            let d = l - max;
-            let w = if d > UNDERFLOW_LOG { d.exp() } else { 0.0 };
-            sum += w;
-            self.weights.push(w);
-        }
-        let inv = 1.0 / sum;
-        let shift = max + sum.ln();
-        let mut sum_sq = 0.0;
-        for (w, l) in self
-            .weights
-            .iter_mut()
-            .zip(self.spare_log_weights.iter_mut())
-        {
-            *w *= inv;
-            sum_sq += *w * *w;
-            *l -= shift;
-        }
-        std::mem::swap(&mut self.log_weights, &mut self.spare_log_weights);
-        self.ess = 1.0 / sum_sq;
-        Ok(())
-    }
-}
-
-/// `ln` of the smallest normal `f64` (about 2.2e-308), rounded up: relative weights below
-/// `exp(UNDERFLOW_LOG)` are flushed to zero.
-const UNDERFLOW_LOG: f64 = -708.0;
-
-/// `f(x, dt) + w`, `w ~ N(0, Q(x, dt))`, angle components wrapped, checked finite.
-#[inline]
-fn sample_motion<const N: usize, M, R>(
-    model: &M,
-    x: &SVector<f64, N>,
-    dt: f64,
-    angles: &[bool; N],
-    noise: &mut NoiseSqrtCache<N>,
-    rng: &mut R,
-) -> Result<SVector<f64, N>, EstimationError>
-where
-    M: MotionModel<N> + ?Sized,
-    R: Rng + ?Sized,
-{
-    let w = noise.sample(&model.process_noise(x, dt), "process noise Q", rng)?;
-    let mut next = model.transition(x, dt) + w;
-    if !next.iter().all(|v| v.is_finite()) {
-        return Err(EstimationError::NonFinite {
-            what: "predicted particle",
-        });
-    }
-    wrap_components(&mut next, angles);
-    Ok(next)
 }
 
 /// Wraps the components marked in `angles` to `[-pi, pi)`. Values already in range are left

@@ -2,15 +2,15 @@
 //!
 //! Every scheme here is **unbiased**: drawing `n` indices from weights `w` (normalised by their
 //! sum), the expected number of copies of index `i` is exactly `n w_i`. The schemes differ in the
-//! variance of those counts (Douc, Cappé & Moulines, "Comparison of resampling schemes for particle
-//! filtering", 2005):
+//! variance of those counts (Douc, Cappé & Moulines, "Comparison of resampling schemes for
+//! particle filtering", 2005):
 //!
-//! | scheme | positions in `[0, 1)` (then mapped through the cumulative weights) | variance |
+//! | scheme | positions in `[0, 1)`, mapped through the cumulative weights | variance |
 //! |---|---|---|
 //! | multinomial | `n` independent uniforms | highest |
 //! | stratified | `(j + U_j) / n`, one uniform per stratum | lower |
 //! | systematic | `(j + U) / n`, one shared uniform | lowest in practice, not always |
-//! | residual | `floor(n w_i)` copies, the rest multinomial on the residuals | lower than multinomial |
+//! | residual | `floor(n w_i)` copies, the rest multinomial | below multinomial |
 //!
 //! The residual scheme draws its remainder from the residual weights `n w_i - floor(n w_i)`
 //! (Liu & Chen 1998). FilterPy's `residual_resample` subtracts the copy counts from the *unscaled*
