@@ -35,7 +35,6 @@ pub struct GraphPath<N> {
 ///
 /// ```
 /// use petgraph::graph::UnGraph;
-/// use petgraph::visit::EdgeRef;
 /// use kestrel::planning::graph_astar;
 /// // a - b - d costs 1 + 1; a - c - d costs 1 + 3.
 /// let mut g = UnGraph::<(), f64>::new_undirected();

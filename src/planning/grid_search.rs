@@ -50,17 +50,18 @@ pub struct GridPath {
 /// Per-cell search state. `mark` below `2q` means "not seen in query q", `2q` "open",
 /// `2q + 1` "closed".
 #[derive(Debug, Clone, Copy, Default)]
-struct Node {
-    g: f64,
-    parent: u32,
-    mark: u32,
+pub(super) struct Node {
+    pub(super) g: f64,
+    pub(super) parent: u32,
+    pub(super) mark: u32,
 }
 
 #[derive(Debug, Clone, Copy)]
-struct Entry {
-    f: f64,
-    g: f64,
-    index: u32,
+pub(super) struct Entry {
+    pub(super) f: f64,
+    /// Only breaks ties in `f` (towards deeper nodes); never used as a cost.
+    pub(super) g: f32,
+    pub(super) index: u32,
 }
 
 impl PartialEq for Entry {
@@ -93,25 +94,40 @@ pub(crate) enum Heuristic {
     Distance,
 }
 
+/// Moves `(dx, dy)`: the four straight moves first, then the diagonals.
+pub(super) const MOVES: [(isize, isize); 8] = [
+    (1, 0),
+    (-1, 0),
+    (0, 1),
+    (0, -1),
+    (1, 1),
+    (-1, 1),
+    (1, -1),
+    (-1, -1),
+];
+
 /// Largest number of padded cells (indices are `u32`).
 const MAX_CELLS: usize = (u32::MAX - 1) as usize;
 
 #[derive(Debug, Clone)]
 pub(crate) struct SearchGrid {
-    width: usize,
-    height: usize,
+    pub(super) width: usize,
+    pub(super) height: usize,
     /// Padded width: one blocked cell of border on every side.
-    pw: usize,
-    free: Vec<bool>,
-    labels: Vec<u32>,
-    labels_dirty: bool,
-    nodes: Vec<Node>,
-    query: u32,
-    heap: BinaryHeap<Entry>,
-    stack: Vec<u32>,
-    connectivity: Connectivity,
-    record_expanded: bool,
-    last_stats: SearchStats,
+    pub(super) pw: usize,
+    pub(super) free: Vec<bool>,
+    /// Per padded cell, bit `k` set when move `MOVES[k]` is allowed from it (target free and,
+    /// for diagonals, no corner cut). Bits 0..4 are the straight moves.
+    pub(super) masks: Vec<u8>,
+    pub(super) labels: Vec<u32>,
+    pub(super) labels_dirty: bool,
+    pub(super) nodes: Vec<Node>,
+    pub(super) query: u32,
+    pub(super) heap: BinaryHeap<Entry>,
+    pub(super) stack: Vec<u32>,
+    pub(super) connectivity: Connectivity,
+    pub(super) record_expanded: bool,
+    pub(super) last_stats: SearchStats,
 }
 
 impl SearchGrid {
@@ -124,6 +140,7 @@ impl SearchGrid {
             height: 0,
             pw: 0,
             free: Vec::new(),
+            masks: Vec::new(),
             labels: Vec::new(),
             labels_dirty: true,
             nodes: Vec::new(),
@@ -161,6 +178,14 @@ impl SearchGrid {
                 self.free[row + x] = !map.is_blocked(x, y);
             }
         }
+        self.masks.clear();
+        self.masks.resize(cells, 0);
+        for y in 0..h {
+            for x in 0..w {
+                let i = (y + 1) * self.pw + x + 1;
+                self.masks[i] = self.mask_of(i);
+            }
+        }
         self.nodes.clear();
         self.nodes.resize(cells, Node::default());
         self.query = 0;
@@ -193,6 +218,20 @@ impl SearchGrid {
                 if self.free[i] == blocked {
                     self.free[i] = !blocked;
                     self.labels_dirty = true;
+                    // Moves of the 3 x 3 neighbourhood depend on this cell.
+                    for dy in [-1isize, 0, 1] {
+                        for dx in [-1isize, 0, 1] {
+                            let n = (i as isize + dx + dy * self.pw as isize) as usize;
+                            let c = self.cell_of(n);
+                            if c.x >= 0
+                                && c.y >= 0
+                                && (c.x as usize) < self.width
+                                && (c.y as usize) < self.height
+                            {
+                                self.masks[n] = self.mask_of(n);
+                            }
+                        }
+                    }
                 }
                 true
             }
@@ -204,8 +243,29 @@ impl SearchGrid {
         self.padded(cell).map(|i| !self.free[i])
     }
 
+    /// The allowed-move mask of padded cell `i` (0 for a blocked cell).
+    fn mask_of(&self, i: usize) -> u8 {
+        if !self.free[i] {
+            return 0;
+        }
+        let pw = self.pw as isize;
+        let free = |dx: isize, dy: isize| self.free[(i as isize + dx + dy * pw) as usize];
+        let mut m = 0u8;
+        for (k, &(dx, dy)) in MOVES.iter().enumerate() {
+            let ok = if dx != 0 && dy != 0 {
+                free(dx, dy) && free(dx, 0) && free(0, dy)
+            } else {
+                free(dx, dy)
+            };
+            if ok {
+                m |= 1 << k;
+            }
+        }
+        m
+    }
+
     #[inline]
-    fn padded(&self, cell: Cell) -> Option<usize> {
+    pub(super) fn padded(&self, cell: Cell) -> Option<usize> {
         if cell.x >= 0
             && cell.y >= 0
             && (cell.x as usize) < self.width
@@ -218,13 +278,13 @@ impl SearchGrid {
     }
 
     #[inline]
-    fn cell_of(&self, i: usize) -> Cell {
+    pub(super) fn cell_of(&self, i: usize) -> Cell {
         Cell::new((i % self.pw) as i32 - 1, (i / self.pw) as i32 - 1)
     }
 
     /// Labels 4-connected components of free cells (8-connected moves without corner cutting
     /// connect exactly the same cells). Label 0 is "blocked".
-    fn relabel(&mut self) {
+    pub(super) fn relabel(&mut self) {
         self.labels.clear();
         self.labels.resize(self.free.len(), 0);
         let pw = self.pw;
@@ -250,7 +310,7 @@ impl SearchGrid {
         self.labels_dirty = false;
     }
 
-    fn check_endpoints(
+    pub(super) fn check_endpoints(
         &self,
         start: Cell,
         goal: Option<Cell>,
@@ -280,7 +340,7 @@ impl SearchGrid {
         Ok((s, g))
     }
 
-    fn next_query(&mut self) -> (u32, u32) {
+    pub(super) fn next_query(&mut self) -> (u32, u32) {
         if self.query >= u32::MAX / 2 - 1 {
             self.nodes.iter_mut().for_each(|n| n.mark = 0);
             self.query = 0;
@@ -301,45 +361,40 @@ impl SearchGrid {
         let (open, closed) = self.next_query();
         let pw = self.pw as isize;
         let eight = self.connectivity == Connectivity::Eight;
-        // Neighbour offsets (dx, dy), straight moves first.
-        const MOVES: [(isize, isize); 8] = [
-            (1, 0),
-            (-1, 0),
-            (0, 1),
-            (0, -1),
-            (1, 1),
-            (-1, 1),
-            (1, -1),
-            (-1, -1),
-        ];
-        let n_moves = if eight { 8 } else { 4 };
-        let goal_xy = goal.map(|g| {
-            let c = self.cell_of(g);
-            (f64::from(c.x), f64::from(c.y))
-        });
-        let h = |x: f64, y: f64| -> f64 {
-            match (heuristic, goal_xy) {
-                (Heuristic::Distance, Some((gx, gy))) => {
-                    let dx = (x - gx).abs();
-                    let dy = (y - gy).abs();
-                    if eight {
-                        dx.max(dy) + (SQRT_2 - 1.0) * dx.min(dy)
-                    } else {
-                        dx + dy
-                    }
-                }
-                _ => 0.0,
+        let move_bits: u8 = if eight { 0xFF } else { 0x0F };
+        let mut offsets = [0isize; 8];
+        for (o, &(dx, dy)) in offsets.iter_mut().zip(&MOVES) {
+            *o = dx + dy * pw;
+        }
+        let (gx, gy, use_h) = match (heuristic, goal) {
+            (Heuristic::Distance, Some(g)) => {
+                let c = self.cell_of(g);
+                (c.x, c.y, true)
+            }
+            _ => (0, 0, false),
+        };
+        // Octile (8-connected) or Manhattan (4-connected) distance to the goal, in cells.
+        let h = |x: i32, y: i32| -> f64 {
+            if !use_h {
+                return 0.0;
+            }
+            let dx = f64::from((x - gx).abs());
+            let dy = f64::from((y - gy).abs());
+            if eight {
+                dx.max(dy) + (SQRT_2 - 1.0) * dx.min(dy)
+            } else {
+                dx + dy
             }
         };
         self.heap.clear();
-        let start_cell = self.cell_of(s);
+        let sc = self.cell_of(s);
         self.nodes[s] = Node {
             g: 0.0,
             parent: s as u32,
             mark: open,
         };
         self.heap.push(Entry {
-            f: h(f64::from(start_cell.x), f64::from(start_cell.y)),
+            f: h(sc.x, sc.y),
             g: 0.0,
             index: s as u32,
         });
@@ -348,13 +403,15 @@ impl SearchGrid {
             ..SearchStats::default()
         };
         let mut found = false;
-        while let Some(Entry { g, index, .. }) = self.heap.pop() {
+        while let Some(Entry { index, .. }) = self.heap.pop() {
             let i = index as usize;
-            let node = self.nodes[i];
-            if node.mark == closed || g > node.g {
+            // With a consistent heuristic an improved entry always pops before the stale one
+            // it replaced, so "already closed" is the only staleness test needed.
+            if self.nodes[i].mark == closed {
                 continue;
             }
             self.nodes[i].mark = closed;
+            let g = self.nodes[i].g;
             stats.expansions += 1;
             let cell = self.cell_of(i);
             if self.record_expanded {
@@ -364,37 +421,26 @@ impl SearchGrid {
                 found = true;
                 break;
             }
-            let (cx, cy) = (f64::from(cell.x), f64::from(cell.y));
-            for &(dx, dy) in &MOVES[..n_moves] {
-                let n = (i as isize + dx + dy * pw) as usize;
-                if !self.free[n] {
-                    continue;
-                }
-                let step = if dx != 0 && dy != 0 {
-                    // No corner cutting: both cells beside the diagonal must be free.
-                    if !self.free[(i as isize + dx) as usize]
-                        || !self.free[(i as isize + dy * pw) as usize]
-                    {
-                        continue;
-                    }
-                    SQRT_2
-                } else {
-                    1.0
-                };
+            let mut bits = self.masks[i] & move_bits;
+            while bits != 0 {
+                let k = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let n = (i as isize + offsets[k]) as usize;
                 let nn = &mut self.nodes[n];
                 if nn.mark == closed {
                     continue;
                 }
-                let ng = g + step;
+                let ng = g + if k < 4 { 1.0 } else { SQRT_2 };
                 if nn.mark != open || ng < nn.g {
                     *nn = Node {
                         g: ng,
                         parent: index,
                         mark: open,
                     };
+                    let (dx, dy) = MOVES[k];
                     self.heap.push(Entry {
-                        f: ng + h(cx + dx as f64, cy + dy as f64),
-                        g: ng,
+                        f: ng + h(cell.x + dx as i32, cell.y + dy as i32),
+                        g: ng as f32,
                         index: n as u32,
                     });
                     stats.pushes += 1;

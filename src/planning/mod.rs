@@ -1,5 +1,5 @@
-//! Path planning: grid A* and Dijkstra over any [`GridMap`](crate::mapping::GridMap), and A*
-//! on petgraph graphs.
+//! Path planning: grid A*, jump point search and Dijkstra over any
+//! [`GridMap`](crate::mapping::GridMap), A* on petgraph graphs, and sampling planners.
 //!
 //! Grid planners snapshot a map ("is cell `(x, y)` blocked") once and answer many queries,
 //! reusing their arrays; they return a [`GridPath`] (cells, length in cells, statistics,
@@ -11,6 +11,7 @@ mod dijkstra;
 mod error;
 mod graph_astar;
 mod grid_astar;
+mod grid_jps;
 mod grid_search;
 pub mod sampling;
 
@@ -18,4 +19,5 @@ pub use dijkstra::GridDijkstra;
 pub use error::PlanningError;
 pub use graph_astar::{graph_astar, GraphPath};
 pub use grid_astar::GridAstar;
+pub use grid_jps::GridJps;
 pub use grid_search::{Connectivity, GridPath, SearchStats};
