@@ -153,22 +153,23 @@ impl AngleWrap {
         // weights sum to 1. The differences are small, so the large weights of small-alpha
         // Merwe sets (|Wm_0| ~ 1/alpha^2) do not amplify the rounding error of |p_0| (nor
         // does the rounding of the weights' sum, which can be 1e-10 away from 1).
-        let count = points.ncols().min(weights.len());
+        let weights = &weights[..points.ncols().min(weights.len())];
+        if weights.is_empty() {
+            return SVector::zeros();
+        }
         let first: SVector<f64, D> = points.column(0).into_owned();
         let mut mean = first;
-        for i in 1..count {
-            mean += (points.column(i) - first) * weights[i];
+        for (i, &w) in weights.iter().enumerate().skip(1) {
+            mean += (points.column(i) - first) * w;
         }
-        for k in 0..D {
-            if angles[k] {
-                let (mut s, mut c) = (0.0, 0.0);
-                for i in 0..count {
-                    let (sin, cos) = points[(k, i)].sin_cos();
-                    s += weights[i] * sin;
-                    c += weights[i] * cos;
-                }
-                mean[k] = s.atan2(c);
+        for (k, _) in angles.iter().enumerate().filter(|(_, &a)| a) {
+            let (mut s, mut c) = (0.0, 0.0);
+            for (i, &w) in weights.iter().enumerate() {
+                let (sin, cos) = points[(k, i)].sin_cos();
+                s += w * sin;
+                c += w * cos;
             }
+            mean[k] = s.atan2(c);
         }
         mean
     }
