@@ -14,7 +14,7 @@ use super::outcome::{
     path_length, CostSample, PlanResult, PlanStats, PlannerEvent, PlannerObserver, SearchGraph,
     TerminationReason,
 };
-use super::space::{connection_radius, prm_star_gamma, Bounds, Problem, State};
+use super::space::{connection_radius, prm_star_gamma, unit_ball_volume, Bounds, Problem, State};
 
 /// How a new milestone is connected to the roadmap. Every candidate edge is motion-checked;
 /// all free ones are added (the roadmap may contain cycles, which keeps paths short).
@@ -87,6 +87,7 @@ pub struct Prm<const D: usize> {
     bounds: Bounds<D>,
     params: PrmParams,
     gamma: f64,
+    free_volume: f64,
     graph: UnGraph<State<D>, f64>,
     index: NearestIndex<D>,
     components: UnionFind<u32>,
@@ -143,6 +144,7 @@ impl<const D: usize> Prm<D> {
             bounds,
             params,
             gamma,
+            free_volume,
             graph: UnGraph::default(),
             index: NearestIndex::new(),
             components: UnionFind::new(0),
@@ -190,12 +192,22 @@ impl<const D: usize> Prm<D> {
     /// `n` is the roadmap size used by the PRM* rules.
     fn gather_candidates(&mut self, q: &State<D>, n: usize) {
         let d = D as f64;
+        // Expected distance of the k-th neighbour under uniform density, padded: a good first
+        // radius for the allocation-free k-nearest query.
+        let hint = |k: usize| {
+            1.25 * (k as f64 * self.free_volume / (n as f64 * unit_ball_volume(D))).powf(1.0 / d)
+        };
         match self.params.connection {
-            PrmConnection::KNearest(k) => self.index.nearest_k(q, k, &mut self.candidates),
+            PrmConnection::KNearest(k) => {
+                self.index
+                    .nearest_k_into(q, k, hint(k), &mut self.candidates)
+            }
             PrmConnection::StarKNearest { rewire_factor } => {
                 let nf = (n.max(2)) as f64;
                 let k = (rewire_factor * std::f64::consts::E * (1.0 + 1.0 / d) * nf.ln()).ceil();
-                self.index.nearest_k(q, k as usize, &mut self.candidates);
+                let k = (k as usize).max(1);
+                self.index
+                    .nearest_k_into(q, k, hint(k), &mut self.candidates);
             }
             PrmConnection::Radius(r) => self.index.within(q, r, &mut self.candidates),
             PrmConnection::StarRadius { .. } => {
