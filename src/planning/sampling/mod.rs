@@ -3,6 +3,11 @@
 //! (exact planar shapes in [`GeometricScene`], grids and occupancy grids in [`GridChecker`], any
 //! state predicate in [`FnChecker`]), and path shortcutting.
 //!
+//! Planners: [`rrt`] (LaValle 1998), [`rrt_star`] (Karaman and Frazzoli 2011, with the shrinking
+//! radius or the k-nearest rule, optionally informed sampling as in Gammell et al. 2014) and
+//! [`Prm`] (Kavraki et al. 1996; PRM* connection rules from Karaman and Frazzoli 2011); paths
+//! can be shortened with [`shortcut_greedy`] and [`shortcut_random`].
+//!
 //! Conventions:
 //! - States are `SVector<f64, D>` ([`State`]); motions are straight segments; the cost of a path
 //!   is its Euclidean length (units of the bounds, e.g. metres).
