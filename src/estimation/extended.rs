@@ -4,6 +4,7 @@ use nalgebra::{SMatrix, SVector};
 
 use super::kalman::{
     check_dt, check_estimate, check_finite_matrix, innovation_only, joseph_update, propagate,
+    symmetrized,
 };
 use super::{EstimationError, Innovation};
 use crate::models::{normalize, residual, MeasurementJacobian, MotionJacobian};
@@ -67,7 +68,7 @@ impl<const N: usize> ExtendedKalmanFilter<N> {
         check_estimate(&x, &p)?;
         Ok(Self {
             x,
-            p,
+            p: symmetrized(p),
             angles: [false; N],
         })
     }
@@ -107,7 +108,7 @@ impl<const N: usize> ExtendedKalmanFilter<N> {
         check_estimate(&x, &p)?;
         self.x = x;
         normalize(&mut self.x, &self.angles);
-        self.p = p;
+        self.p = symmetrized(p);
         Ok(())
     }
 

@@ -3,6 +3,7 @@
 use nalgebra::{SMatrix, SVector};
 
 use super::innovation::SmallCholesky;
+use super::small_linalg::{mul, mul_bt, sandwich_plus};
 use super::{EstimationError, Innovation};
 use crate::models::error::{covariance_status, CovarianceStatus};
 use crate::models::measurement::LinearMeasurement;
@@ -84,7 +85,7 @@ impl<const N: usize> KalmanFilter<N> {
         check_estimate(&x, &p)?;
         Ok(Self {
             x,
-            p,
+            p: symmetrized(p),
             angles: [false; N],
         })
     }
@@ -124,7 +125,7 @@ impl<const N: usize> KalmanFilter<N> {
         check_estimate(&x, &p)?;
         self.x = x;
         normalize(&mut self.x, &self.angles);
-        self.p = p;
+        self.p = symmetrized(p);
         Ok(())
     }
 
@@ -141,7 +142,7 @@ impl<const N: usize> KalmanFilter<N> {
         check_dt(dt)?;
         let f = model.transition_matrix(dt);
         let q = model.process_noise(&self.x, dt);
-        let x = f * self.x;
+        let x = mul(&f, &self.x);
         self.commit_prediction(x, &f, &q)
     }
 
@@ -157,7 +158,7 @@ impl<const N: usize> KalmanFilter<N> {
         q: &SMatrix<f64, N, N>,
     ) -> Result<(), EstimationError> {
         check_finite_matrix(f, "transition matrix F")?;
-        let x = f * self.x;
+        let x = mul(&f, &self.x);
         self.commit_prediction(x, f, q)
     }
 
@@ -208,7 +209,7 @@ impl<const N: usize> KalmanFilter<N> {
         check_finite_matrix(z, "measurement z")?;
         let h = model.measurement_matrix();
         let r = model.noise_covariance(&self.x);
-        let y = residual(z, &(h * self.x), &model.angle_components());
+        let y = residual(z, &mul(&h, &self.x), &model.angle_components());
         self.commit_update(&y, &h, &r)
     }
 
@@ -224,7 +225,7 @@ impl<const N: usize> KalmanFilter<N> {
         r: &SMatrix<f64, M, M>,
     ) -> Result<Innovation<M>, EstimationError> {
         check_finite_matrix(z, "measurement z")?;
-        let y = z - h * self.x;
+        let y = z - mul(h, &self.x);
         self.commit_update(&y, h, r)
     }
 
@@ -283,7 +284,14 @@ pub(crate) fn check_finite_matrix<const R: usize, const C: usize>(
     m: &SMatrix<f64, R, C>,
     what: &'static str,
 ) -> Result<(), EstimationError> {
-    if m.iter().all(|v| v.is_finite()) {
+    // A value is NaN or infinite exactly when all its exponent bits are set. OR-ing that test
+    // over the entries (no early exit, integer operations) lets the compiler vectorise it.
+    const EXPONENT: u64 = 0x7ff0_0000_0000_0000;
+    let mut bad = false;
+    for v in m.iter() {
+        bad |= v.to_bits() & EXPONENT == EXPONENT;
+    }
+    if !bad {
         Ok(())
     } else {
         Err(EstimationError::NonFinite { what })
@@ -335,6 +343,13 @@ pub(crate) fn check_estimate<const N: usize>(
     }
 }
 
+/// `(M + M^T) / 2`.
+#[inline]
+pub(crate) fn symmetrized<const D: usize>(mut m: SMatrix<f64, D, D>) -> SMatrix<f64, D, D> {
+    symmetrize(&mut m);
+    m
+}
+
 #[inline]
 fn symmetrize<const D: usize>(m: &mut SMatrix<f64, D, D>) {
     for i in 0..D {
@@ -358,8 +373,7 @@ pub(crate) fn propagate<const N: usize>(
 ) -> Result<(SVector<f64, N>, SMatrix<f64, N, N>), EstimationError> {
     check_noise(q, "process noise Q")?;
     check_finite_matrix(&x, "predicted state")?;
-    let mut p_new = f * p * f.transpose() + q;
-    symmetrize(&mut p_new);
+    let p_new = sandwich_plus(f, p, q);
     check_finite_matrix(&p_new, "predicted covariance")?;
     normalize(&mut x, angles);
     Ok((x, p_new))
@@ -377,8 +391,8 @@ fn innovation_parts<const N: usize, const M: usize>(
     check_finite_matrix(y, "innovation residual")?;
     check_finite_matrix(h, "measurement matrix H")?;
     check_noise(r, "measurement noise R")?;
-    let pht = p * h.transpose();
-    let mut s = h * pht + r;
+    let pht = mul_bt(p, h);
+    let mut s = mul(h, &pht) + r;
     symmetrize(&mut s);
     let chol = SmallCholesky::new(&s).ok_or(EstimationError::NotPositiveDefinite {
         what: "innovation covariance S",
@@ -430,9 +444,12 @@ pub(crate) fn joseph_update<const N: usize, const M: usize>(
     let mut kt = pht.transpose();
     chol.solve(&mut kt);
     let k = kt.transpose();
-    let mut x_new = x + k * y;
-    let ikh = SMatrix::<f64, N, N>::identity() - k * h;
-    let mut p_new = ikh * p * ikh.transpose() + k * r * kt;
+    let mut x_new = x + mul(&k, y);
+    // Joseph form (I - K H) P (I - K H)^T + K R K^T, evaluated through the rank-M factors:
+    // A = (I - K H) P = P - K (P H^T)^T (P is kept exactly symmetric), then
+    // A (I - K H)^T = A - (A H^T) K^T. This is the same product with ~30 % fewer operations.
+    let a = p - mul_bt(&k, &pht);
+    let mut p_new = a - mul(&mul_bt(&a, h), &kt) + mul(&k, &mul(r, &kt));
     symmetrize(&mut p_new);
     check_finite_matrix(&x_new, "updated state")?;
     check_finite_matrix(&p_new, "updated covariance")?;
