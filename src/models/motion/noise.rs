@@ -17,7 +17,8 @@
 
 use nalgebra::{Matrix2, Matrix3};
 
-/// Which discretisation of process noise a kinematic model uses. See the [module docs](self).
+/// Which discretisation of process noise a kinematic model uses (see [`velocity_noise_block`] and
+/// [`acceleration_noise_block`] for the matrices, and the [`motion`](super) module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ProcessNoise {
     /// Continuous white noise on the highest derivative, integrated exactly over `dt`
