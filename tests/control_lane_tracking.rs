@@ -88,7 +88,13 @@ impl Problem {
         )
     }
 
-    fn stage_cost(&self, x: &Vector4<f64>, u: &Vector2<f64>, u_prev: &Vector2<f64>, j: usize) -> f64 {
+    fn stage_cost(
+        &self,
+        x: &Vector4<f64>,
+        u: &Vector2<f64>,
+        u_prev: &Vector2<f64>,
+        j: usize,
+    ) -> f64 {
         let e = x - self.reference(j);
         let du = u - u_prev;
         self.w_state.component_mul(&e).dot(&e)
@@ -96,7 +102,12 @@ impl Problem {
             + self.w_rate.component_mul(&du).dot(&du)
     }
 
-    fn controller(&self) -> (ShootingMpc<BicycleDynamics, 4, 2>, (StateTracking<4>, ControlEffort<2>, ControlRate<2>)) {
+    fn controller(
+        &self,
+    ) -> (
+        ShootingMpc<BicycleDynamics, 4, 2>,
+        (StateTracking<4>, ControlEffort<2>, ControlRate<2>),
+    ) {
         let car = BicycleDynamics::bicycle(self.wheelbase, self.dt).unwrap();
         let bound = Vector2::new(self.a_max, self.delta_max);
         let config = MpcConfig::new(self.horizon, -bound, bound);
@@ -126,7 +137,11 @@ fn first_plan_matches_ipopt_optimum() {
         "first plan: kestrel J = {:.10}, IPOPT J = {ipopt_cost:.10}, {} iterations, {} evaluations, {:?}",
         sol.cost, sol.iterations, sol.evaluations, sol.solve_time
     );
-    assert!((sol.cost - ipopt_cost).abs() <= 1e-6 * ipopt_cost, "{} vs {ipopt_cost}", sol.cost);
+    assert!(
+        (sol.cost - ipopt_cost).abs() <= 1e-6 * ipopt_cost,
+        "{} vs {ipopt_cost}",
+        sol.cost
+    );
     for (k, u) in plan["actions"].as_array().unwrap().iter().enumerate() {
         let d = (sol.actions[k] - vec2(u)).amax();
         assert!(d < 1e-3, "action {k}: {} vs {}", sol.actions[k], vec2(u));

@@ -198,10 +198,11 @@ impl Dynamics<4, 1> for TruckTrailer {
 /// ```
 /// use nalgebra::{Vector1, Vector2, Vector4};
 /// use kestrel::control::{CostTerm, TrailerDocking, TruckTrailer};
-/// let dock = TrailerDocking::new(TruckTrailer::course(), Vector2::zeros(), 0.0, 1.0, 10.0).unwrap();
+/// // Dock at the origin, trailer heading -0.1 rad wanted there.
+/// let dock = TrailerDocking::new(TruckTrailer::course(), Vector2::zeros(), -0.1, 1.0, 10.0).unwrap();
 /// let mut g = Vector4::zeros();
-/// // Rear at (1, 0.5), trailer heading 0.1: 1.25 + 10 * 0.01.
-/// let c = CostTerm::<4, 1>::terminal(&dock, &Vector4::new(5.0, 0.5, 0.1, 0.1), &mut g);
+/// // Hitch at (5, 0.5), trailer heading 0: rear at (1, 0.5), cost 1.25 + 10 * 0.1^2.
+/// let c = CostTerm::<4, 1>::terminal(&dock, &Vector4::new(5.0, 0.5, 0.1, 0.0), &mut g);
 /// assert!((c - 1.35).abs() < 1e-12);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
