@@ -44,6 +44,8 @@ impl<const M: usize> Innovation<M> {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct SmallCholesky<const M: usize> {
     l: SMatrix<f64, M, M>,
+    /// `1 / L_ii` (multiplying is much cheaper than dividing in the triangular solves).
+    inv_diag: SVector<f64, M>,
 }
 
 impl<const M: usize> SmallCholesky<M> {
@@ -52,6 +54,7 @@ impl<const M: usize> SmallCholesky<M> {
     #[inline]
     pub(crate) fn new(s: &SMatrix<f64, M, M>) -> Option<Self> {
         let mut l = SMatrix::<f64, M, M>::zeros();
+        let mut inv_diag = SVector::<f64, M>::zeros();
         for j in 0..M {
             let mut d = s[(j, j)];
             for k in 0..j {
@@ -63,6 +66,7 @@ impl<const M: usize> SmallCholesky<M> {
             let ljj = d.sqrt();
             l[(j, j)] = ljj;
             let inv = 1.0 / ljj;
+            inv_diag[j] = inv;
             for i in (j + 1)..M {
                 let mut v = s[(i, j)];
                 for k in 0..j {
@@ -71,7 +75,7 @@ impl<const M: usize> SmallCholesky<M> {
                 l[(i, j)] = v * inv;
             }
         }
-        Some(Self { l })
+        Some(Self { l, inv_diag })
     }
 
     /// Solves `L w = b` in place for each column of `b`.
@@ -83,7 +87,7 @@ impl<const M: usize> SmallCholesky<M> {
                 for k in 0..i {
                     v -= self.l[(i, k)] * b[(k, c)];
                 }
-                b[(i, c)] = v / self.l[(i, i)];
+                b[(i, c)] = v * self.inv_diag[i];
             }
         }
     }
@@ -97,7 +101,7 @@ impl<const M: usize> SmallCholesky<M> {
                 for k in (i + 1)..M {
                     v -= self.l[(k, i)] * b[(k, c)];
                 }
-                b[(i, c)] = v / self.l[(i, i)];
+                b[(i, c)] = v * self.inv_diag[i];
             }
         }
     }
