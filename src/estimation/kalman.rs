@@ -158,7 +158,7 @@ impl<const N: usize> KalmanFilter<N> {
         q: &SMatrix<f64, N, N>,
     ) -> Result<(), EstimationError> {
         check_finite_matrix(f, "transition matrix F")?;
-        let x = mul(&f, &self.x);
+        let x = mul(f, &self.x);
         self.commit_prediction(x, f, q)
     }
 
