@@ -81,8 +81,7 @@ fn monte_carlo(q_filter: f64, seed: u64) -> Averages {
     let r_sd = gps.noise_covariance(&Vector4::zeros())[(0, 0)].sqrt();
 
     let mut rng = StdRng::seed_from_u64(seed);
-    let normal4 =
-        |rng: &mut StdRng| SVector::<f64, 4>::from_fn(|_, _| rng.sample(StandardNormal));
+    let normal4 = |rng: &mut StdRng| SVector::<f64, 4>::from_fn(|_, _| rng.sample(StandardNormal));
     let mut avg = Averages {
         nees: vec![0.0; STEPS],
         nis: vec![0.0; STEPS],
