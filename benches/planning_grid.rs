@@ -10,7 +10,7 @@
 //! optimum.
 
 use std::hint::black_box;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput};
@@ -78,7 +78,7 @@ fn cell(p: (usize, usize)) -> Cell {
     Cell::new(p.0 as i32, p.1 as i32)
 }
 
-fn bench_map(c: &mut Criterion, dir: &PathBuf, name: &str, every: usize) {
+fn bench_map(c: &mut Criterion, dir: &Path, name: &str, every: usize) {
     let map = MovingAiMap::load(dir.join(format!("{name}.map"))).unwrap();
     let queries: Vec<MovingAiQuery> = load_scenarios(dir.join(format!("{name}.map.scen")))
         .unwrap()

@@ -447,7 +447,7 @@ impl OccupancyGrid {
                 what: "sensor origin",
             });
         }
-        if !(max_range > 0.0) {
+        if max_range.is_nan() || max_range <= 0.0 {
             return Err(MappingError::invalid(
                 "max_range",
                 format!("must be > 0, got {max_range}"),
