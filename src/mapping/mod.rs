@@ -18,6 +18,7 @@ mod occupancy;
 mod pgm;
 mod raycast;
 mod ros_map;
+mod scan_insertion;
 
 pub use distance_transform::{DistanceField, DistanceTransform};
 pub use error::MappingError;
@@ -27,9 +28,9 @@ pub use inflation::{
 };
 pub use movingai::{load_scenarios, parse_scenarios, MovingAiMap, MovingAiQuery};
 pub use occupancy::{
-    logistic, logit, Bounds, CellState, InsertStats, LaserScan, OccupancyGrid, OccupancyParams,
-    OccupancyView,
+    logistic, logit, Bounds, CellState, OccupancyGrid, OccupancyParams, OccupancyView,
 };
 pub use pgm::GrayImage;
 pub use raycast::{supercover_cells, RayCells};
 pub use ros_map::{MapMode, RosMap};
+pub use scan_insertion::{InsertStats, LaserScan};
