@@ -5,6 +5,7 @@ use nalgebra::Point2;
 use super::distance_transform::DistanceTransform;
 use super::grid::{Cell, GridGeometry, GridMap};
 use super::occupancy::{CellState, OccupancyGrid};
+use super::raycast::{clip_to_box, supercover_cells};
 use super::MappingError;
 
 /// A cell with no obstacle nearby.
@@ -210,6 +211,76 @@ impl CostMap {
     /// Cost of the cell containing a world point, `None` outside the grid.
     pub fn cost_at(&self, p: &Point2<f64>) -> Option<u8> {
         self.cost(self.geometry.world_to_cell(p))
+    }
+
+    /// Whether a cell's cost lets a robot centre stand there: below `threshold`, with
+    /// [`NO_INFORMATION`] and cells outside the map free only if `unknown_is_free`.
+    #[inline]
+    fn passable(&self, cell: Cell, threshold: u8, unknown_is_free: bool) -> bool {
+        match self.cost(cell) {
+            None | Some(NO_INFORMATION) => unknown_is_free,
+            Some(c) => c < threshold,
+        }
+    }
+
+    /// True when the cell containing world point `p` costs less than `threshold` (unknown cells
+    /// and points outside the map count as free only if `unknown_is_free`). O(1).
+    pub fn is_point_free(&self, p: &Point2<f64>, threshold: u8, unknown_is_free: bool) -> bool {
+        p.x.is_finite()
+            && p.y.is_finite()
+            && self.passable(self.geometry.world_to_cell(p), threshold, unknown_is_free)
+    }
+
+    /// True when every cell the world segment `p -> q` touches (conservative
+    /// [`supercover_cells`](super::supercover_cells) traversal) costs less than `threshold`;
+    /// unknown cells and cells outside the map count as free only if `unknown_is_free`.
+    /// Stops at the first blocking cell; O(cells touched), no allocation. Non-finite points give
+    /// `false`.
+    ///
+    /// ```
+    /// use kestrel::mapping::{BinaryGrid, CostMap, GridGeometry, InflationParams, INSCRIBED};
+    /// use nalgebra::{Point2, Vector2};
+    /// let grid = BinaryGrid::from_rows(&["......", "..#...", "......"])?;
+    /// let geometry = GridGeometry::new(6, 3, 1.0, Vector2::zeros(), 0.0)?;
+    /// let params = InflationParams {
+    ///     inscribed_radius: 1.0, inflation_radius: 2.0, cost_scaling_factor: 1.0, inflate_unknown: false,
+    /// };
+    /// let costs = CostMap::from_obstacles(geometry, &grid, &params)?;
+    /// // Row 1 passes through the obstacle; cells beside it are within the inscribed radius.
+    /// assert!(!costs.segment_free(&Point2::new(0.5, 1.5), &Point2::new(5.5, 1.5), INSCRIBED, false));
+    /// assert!(!costs.segment_free(&Point2::new(0.5, 0.5), &Point2::new(5.5, 0.5), INSCRIBED, false));
+    /// assert!(costs.segment_free(&Point2::new(4.5, 0.5), &Point2::new(5.5, 2.5), INSCRIBED, false));
+    /// # Ok::<(), kestrel::mapping::MappingError>(())
+    /// ```
+    pub fn segment_free(
+        &self,
+        p: &Point2<f64>,
+        q: &Point2<f64>,
+        threshold: u8,
+        unknown_is_free: bool,
+    ) -> bool {
+        if !(p.x.is_finite() && p.y.is_finite() && q.x.is_finite() && q.y.is_finite()) {
+            return false;
+        }
+        let a = self.geometry.world_to_grid(p);
+        let b = self.geometry.world_to_grid(q);
+        let (w, h) = (self.geometry.width() as f64, self.geometry.height() as f64);
+        let inside = |v: &nalgebra::Vector2<f64>| v.x >= 0.0 && v.y >= 0.0 && v.x < w && v.y < h;
+        if !(inside(&a) && inside(&b)) {
+            if !unknown_is_free {
+                return false;
+            }
+            return match clip_to_box(a, b, w, h) {
+                None => true,
+                Some((t0, t1)) => {
+                    let d = b - a;
+                    supercover_cells(a + d * t0, a + d * t1, |c| {
+                        self.passable(c, threshold, unknown_is_free)
+                    })
+                }
+            };
+        }
+        supercover_cells(a, b, |c| self.passable(c, threshold, unknown_is_free))
     }
 
     /// A view for planners: a cell is blocked when its cost is at least `threshold`
