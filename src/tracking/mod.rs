@@ -11,16 +11,30 @@
 //! - [`Dbscan`]: density clustering of point detections into extended-object detections;
 //! - [`metrics`]: OSPA, GOSPA and CLEAR MOT (MOTA, MOTP, IDF1, switches, fragmentations).
 //!
+//! and the trackers built from them ([`Tracker`]): per-track filters ([`TrackFilter`]: KF, EKF,
+//! UKF, IMM), association ([`Gnn`], [`Jpda`] with JIPDA), track logic ([`HistoryLogic`],
+//! [`ScoreLogic`], [`ExistenceLogic`]), initiation ([`SinglePointInitiator`],
+//! [`TwoPointInitiator`]) and extended objects ([`Extent`], [`cluster_detections`]).
+//!
 //! Conventions: costs are `f64`, `+inf` marks a forbidden pair, NaN is always an error.
 //! Distances are Euclidean in the units of the inputs. Results are deterministic: no hash-map
 //! order leaks into any output. Errors are [`TrackingError`].
 
 mod assignment;
+mod association;
 mod clustering;
 mod dbscan;
 mod error;
+mod extended;
 mod gating;
+mod gnn;
+mod initiation;
+mod jpda;
 mod murty;
+mod track;
+mod track_filter;
+mod track_logic;
+mod tracker;
 
 pub mod metrics;
 
@@ -30,3 +44,22 @@ pub use dbscan::{Dbscan, ExtendedDetection, OrientedBox2};
 pub use error::TrackingError;
 pub use gating::{chi_square_gate, GatedPair, Gating};
 pub use murty::{KBestAssignments, RankedAssignment};
+
+pub use association::{AnyAssociator, AssociationInput, AssociationOutput, Associator};
+pub use extended::{cluster_detections, wrap_half, Extent, ExtentSmoother};
+pub use gnn::{Gnn, GnnCost};
+pub use initiation::{
+    DetectionPosition, FilterBuilder, Initiated, Initiator, NoInitiation, SinglePointInitiator,
+    StateLayout, TwoPointInitiator,
+};
+pub use jpda::Jpda;
+pub use track::{Track, TrackId};
+pub use track_filter::{
+    ExtendedTrack, ImmTrack, KalmanTrack, MeasurementPrediction, ModelTrack, TrackFilter,
+    UnscentedTrack,
+};
+pub use track_logic::{
+    AnyLogicState, AnyTrackLogic, ExistenceLogic, HistoryLogic, ScanEvidence, ScoreLogic,
+    TrackHistory, TrackLogic, TrackScore, TrackStatus,
+};
+pub use tracker::{DeletedTrack, DeletionReason, ScanReport, Tracker};

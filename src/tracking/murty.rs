@@ -55,7 +55,7 @@ pub struct RankedAssignment {
 /// assert_eq!(best[0].row_to_col, vec![Some(1), Some(0)]);
 /// assert_eq!((best[0].cost, best[1].cost), (4.0, 5.0));
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct KBestAssignments {
     solver: LinearAssignment,
     /// The problem as a wide matrix (rows <= columns), row-major.
@@ -83,7 +83,7 @@ enum Form<'a> {
     },
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Node {
     /// Sum of wide-matrix entries of the solution (the order key).
     key: f64,

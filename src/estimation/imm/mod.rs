@@ -62,6 +62,7 @@
 
 mod embedding;
 mod mode;
+mod weighted;
 
 use nalgebra::{DMatrix, SMatrix, SVector};
 
