@@ -1,0 +1,102 @@
+//! The scenario runner: one module per scenario kind. Each builds its world and algorithms from
+//! its configuration, steps them, scores them and logs them, and returns a [`Report`].
+
+mod context;
+pub mod maneuvering_target;
+pub mod pendulum;
+mod score;
+
+pub use context::{derive_seed, progress_bar, RunContext};
+
+use crate::report::Report;
+use crate::scenario::{Header, ScenarioError, Source};
+
+/// A scenario kind: a typed configuration that knows how to run itself.
+pub trait ScenarioKind: Sized + Send + Sync + 'static {
+    /// The `kind` string of the header.
+    const KIND: &'static str;
+    /// Parses and checks the configuration (every error names file, line and field).
+    fn load(source: &Source) -> Result<Self, ScenarioError>;
+    /// Runs once with the context's seed and recording.
+    fn run(&self, ctx: &RunContext) -> anyhow::Result<Report>;
+    /// The viewer layout for this kind's recordings.
+    fn blueprint(&self) -> Option<rerun::blueprint::Blueprint> {
+        None
+    }
+}
+
+/// Object-safe form of [`ScenarioKind`].
+pub trait Runnable: Send + Sync {
+    /// Runs once.
+    fn run(&self, ctx: &RunContext) -> anyhow::Result<Report>;
+    /// The viewer layout.
+    fn blueprint(&self) -> Option<rerun::blueprint::Blueprint>;
+}
+
+impl<T: ScenarioKind> Runnable for T {
+    fn run(&self, ctx: &RunContext) -> anyhow::Result<Report> {
+        ScenarioKind::run(self, ctx)
+    }
+    fn blueprint(&self) -> Option<rerun::blueprint::Blueprint> {
+        ScenarioKind::blueprint(self)
+    }
+}
+
+type Loader = fn(&Source) -> Result<Box<dyn Runnable>, ScenarioError>;
+
+fn loader<T: ScenarioKind>(source: &Source) -> Result<Box<dyn Runnable>, ScenarioError> {
+    Ok(Box::new(T::load(source)?))
+}
+
+/// Every scenario kind this program knows, by `kind` string.
+fn registry() -> Vec<(&'static str, Loader)> {
+    vec![
+        (pendulum::PendulumScenario::KIND, loader::<pendulum::PendulumScenario>),
+        (
+            maneuvering_target::ManeuveringScenario::KIND,
+            loader::<maneuvering_target::ManeuveringScenario>,
+        ),
+    ]
+}
+
+/// The known kinds, sorted.
+pub fn known_kinds() -> Vec<&'static str> {
+    let mut kinds: Vec<_> = registry().into_iter().map(|(k, _)| k).collect();
+    kinds.sort_unstable();
+    kinds
+}
+
+/// A scenario file parsed and checked, ready to run.
+pub struct Loaded {
+    /// The file.
+    pub source: Source,
+    /// Its header.
+    pub header: Header,
+    /// Name used for output files.
+    pub name: String,
+    /// The typed configuration.
+    pub scenario: Box<dyn Runnable>,
+}
+
+/// Reads, parses and checks a scenario file; nothing runs unless this succeeds.
+pub fn load(path: &std::path::Path) -> Result<Loaded, ScenarioError> {
+    let source = Source::read(path)?;
+    let header = source.header()?;
+    let load = registry()
+        .into_iter()
+        .find(|(k, _)| *k == header.kind)
+        .map(|(_, l)| l)
+        .ok_or_else(|| ScenarioError::UnknownKind {
+            path: source.path.clone(),
+            kind: header.kind.clone(),
+            known: known_kinds().join(", "),
+        })?;
+    let scenario = load(&source)?;
+    let name = source.run_name(&header);
+    Ok(Loaded {
+        source,
+        header,
+        name,
+        scenario,
+    })
+}
