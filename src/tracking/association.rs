@@ -43,10 +43,22 @@ impl AssociationInput<'_> {
     /// [`TrackingError::DimensionMismatch`] or [`TrackingError::InvalidParameter`].
     pub fn validate(&self) -> Result<(), TrackingError> {
         let lengths = [
-            ("log likelihoods", self.pairs.len(), self.log_likelihoods.len()),
+            (
+                "log likelihoods",
+                self.pairs.len(),
+                self.log_likelihoods.len(),
+            ),
             ("ln det S", self.n_tracks, self.ln_det_s.len()),
-            ("existence probabilities", self.n_tracks, self.existence.len()),
-            ("track pair offsets", self.n_tracks + 1, self.track_pairs.len()),
+            (
+                "existence probabilities",
+                self.n_tracks,
+                self.existence.len(),
+            ),
+            (
+                "track pair offsets",
+                self.n_tracks + 1,
+                self.track_pairs.len(),
+            ),
         ];
         for (what, expected, found) in lengths {
             if expected != found {

@@ -49,11 +49,7 @@ impl Extent {
 
     /// Whether the half extents and angle are finite and the half extents non-negative.
     pub fn is_valid(&self) -> bool {
-        self.angle.is_finite()
-            && self
-                .half_extents
-                .iter()
-                .all(|h| h.is_finite() && *h >= 0.0)
+        self.angle.is_finite() && self.half_extents.iter().all(|h| h.is_finite() && *h >= 0.0)
     }
 
     /// The four corners of the box centred at `center`, counter-clockwise.

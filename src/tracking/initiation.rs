@@ -369,8 +369,7 @@ impl<F, P: DetectionPosition<M>, const N: usize, const M: usize> Initiator<F, M>
             for (p1, _) in &self.candidates {
                 for (p2, _) in &self.next {
                     let d = (p2 - p1).norm();
-                    self.costs
-                        .push(if d <= reach { d } else { f64::INFINITY });
+                    self.costs.push(if d <= reach { d } else { f64::INFINITY });
                 }
             }
             self.rows.clear();

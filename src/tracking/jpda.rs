@@ -261,7 +261,8 @@ impl Jpda {
                     let Some(next) = advance(m, self.choice_det[c]) else {
                         continue;
                     };
-                    self.scratch.push((next & self.suffix[a], f * self.choice_w[c]));
+                    self.scratch
+                        .push((next & self.suffix[a], f * self.choice_w[c]));
                 }
             }
             if self.scratch.len() > self.max_states {
@@ -336,7 +337,8 @@ impl Jpda {
         // The "missed" weight of a track can be 0 only if r = 1 and P_D P_G = 1 (rejected).
         for a in 0..n_tracks {
             let first = self.choice_start[a];
-            self.row_unassigned.push(-self.choice_w[first].max(1e-300).ln());
+            self.row_unassigned
+                .push(-self.choice_w[first].max(1e-300).ln());
             for c in first + 1..self.choice_start[a + 1] {
                 let w = self.choice_w[c];
                 if w > 0.0 {
@@ -376,7 +378,12 @@ impl Jpda {
     }
 
     /// Writes normalised (and existence-conditioned) weights of the cluster into `output`.
-    fn write(&self, input: &AssociationInput<'_>, tracks: &[usize], output: &mut AssociationOutput) {
+    fn write(
+        &self,
+        input: &AssociationInput<'_>,
+        tracks: &[usize],
+        output: &mut AssociationOutput,
+    ) {
         let q = self.pd * self.pg;
         for (a, &t) in tracks.iter().enumerate() {
             let range = self.choice_start[a]..self.choice_start[a + 1];
@@ -424,8 +431,7 @@ impl Associator for Jpda {
                 // Independent tracks: the marginals are the normalised choice weights.
                 self.num.copy_from_slice(&self.choice_w);
             } else {
-                let exact =
-                    n <= self.max_exact_tracks && dets.len() <= 128 && self.exact(n);
+                let exact = n <= self.max_exact_tracks && dets.len() <= 128 && self.exact(n);
                 if !exact {
                     self.num.iter_mut().for_each(|v| *v = 0.0);
                     self.k_best_events(n, dets.len())?;

@@ -216,9 +216,15 @@ impl HistoryLogic {
     /// # Errors
     /// [`TrackingError::InvalidParameter`] unless `1 <= M <= N <= 64` for both pairs.
     pub fn new(confirm: (u32, u32), delete: (u32, u32)) -> Result<Self, TrackingError> {
-        for (name, (m, n)) in [("confirmation (M, N)", confirm), ("deletion (M, N)", delete)] {
+        for (name, (m, n)) in [
+            ("confirmation (M, N)", confirm),
+            ("deletion (M, N)", delete),
+        ] {
             if !(1 <= m && m <= n && n <= 64) {
-                return Err(invalid(name, format!("need 1 <= M <= N <= 64, got ({m}, {n})")));
+                return Err(invalid(
+                    name,
+                    format!("need 1 <= M <= N <= 64, got ({m}, {n})"),
+                ));
             }
         }
         Ok(Self {
@@ -368,9 +374,15 @@ impl ScoreLogic {
     ) -> Result<Self, TrackingError> {
         check_probability("detection probability", pd, true)?;
         check_probability("false alarm probability", pfa, true)?;
-        for (name, v) in [("volume", volume), ("new target density", new_target_density)] {
+        for (name, v) in [
+            ("volume", volume),
+            ("new target density", new_target_density),
+        ] {
             if !(v.is_finite() && v > 0.0) {
-                return Err(invalid(name, format!("must be finite and positive, got {v}")));
+                return Err(invalid(
+                    name,
+                    format!("must be finite and positive, got {v}"),
+                ));
             }
         }
         Ok(Self {
@@ -427,8 +439,7 @@ impl ScoreLogic {
                 .map(|ll| (ll + offset).exp())
                 .sum();
             (1.0 - self.pd * self.gate_probability + sum).ln()
-        } else if evidence.association_probability >= 0.5 && !evidence.log_likelihoods.is_empty()
-        {
+        } else if evidence.association_probability >= 0.5 && !evidence.log_likelihoods.is_empty() {
             self.hit_offset() + evidence.log_likelihoods[0]
         } else {
             ((1.0 - self.pd) / (1.0 - self.pfa)).ln()
@@ -595,7 +606,10 @@ impl TrackLogic for ExistenceLogic {
     type State = f64;
 
     fn initiate(&self) -> (f64, TrackStatus) {
-        (self.initial, self.decide(self.initial, TrackStatus::Tentative))
+        (
+            self.initial,
+            self.decide(self.initial, TrackStatus::Tentative),
+        )
     }
 
     fn predict(&self, r: &mut f64) {

@@ -75,10 +75,7 @@ impl<const C: usize, const M: usize> ImmEstimator<C, M> {
                 found: weights.len(),
             });
         }
-        if detections
-            .iter()
-            .any(|z| !z.iter().all(|v| v.is_finite()))
-        {
+        if detections.iter().any(|z| !z.iter().all(|v| v.is_finite())) {
             return Err(EstimationError::NonFinite {
                 what: "candidate measurement",
             });

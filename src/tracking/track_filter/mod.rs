@@ -129,10 +129,7 @@ pub(crate) fn weight_total<const M: usize>(
             found: weights.len(),
         });
     }
-    if detections
-        .iter()
-        .any(|z| !z.iter().all(|v| v.is_finite()))
-    {
+    if detections.iter().any(|z| !z.iter().all(|v| v.is_finite())) {
         return Err(EstimationError::NonFinite {
             what: "candidate measurement",
         });

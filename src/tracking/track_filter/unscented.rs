@@ -3,9 +3,7 @@
 use nalgebra::{Const, Dyn, SMatrix, SVector};
 
 use super::{pda_update, MeasurementPrediction, PdaInputs, TrackFilter};
-use crate::estimation::{
-    AngleWrap, EstimationError, Innovation, SigmaView, UnscentedKalmanFilter,
-};
+use crate::estimation::{AngleWrap, EstimationError, Innovation, SigmaView, UnscentedKalmanFilter};
 use crate::models::{residual, MeasurementModel, MotionModel};
 
 /// An unscented Kalman filter track.

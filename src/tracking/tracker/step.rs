@@ -175,7 +175,11 @@ where
                 continue;
             }
             let prediction = t.filter.measurement_prediction().and_then(|mp| {
-                let finite = mp.zhat.iter().chain(mp.covariance.iter()).all(|v| v.is_finite());
+                let finite = mp
+                    .zhat
+                    .iter()
+                    .chain(mp.covariance.iter())
+                    .all(|v| v.is_finite());
                 let chol = mp.covariance.cholesky().filter(|_| finite).ok_or(
                     crate::estimation::EstimationError::NotPositiveDefinite {
                         what: "innovation covariance S",
@@ -297,8 +301,7 @@ where
             let mut update_failed = false;
             if detected > 0.0 && !self.cand_z.is_empty() {
                 let result = if soft {
-                    t.filter
-                        .update_weighted(&self.cand_z, &self.cand_w, missed)
+                    t.filter.update_weighted(&self.cand_z, &self.cand_w, missed)
                 } else {
                     t.filter.update(&self.cand_z[0]).map(|_| ())
                 };
