@@ -26,9 +26,10 @@
 //! [`ParticleFilter::with_angle_components`], or by the motion model) are kept in `[-pi, pi)`.
 //! Every random draw uses the caller's RNG (`rand::Rng`), so a seed fixes the run.
 //!
-//! Memory: the filter owns its buffers (particles, a second particle buffer, weights, indices,
-//! cumulative weights, the KLD bin set) and reuses them; at a fixed particle count a step performs
-//! no heap allocation. A step costs `O(n)` (`O(n log n)` for KLD sampling). Single-threaded.
+//! Memory: the filter owns its buffers (particles, a second particle buffer, weights and
+//! log-weights with a spare, cumulative weights, the KLD bin set) and reuses them; at a fixed
+//! particle count a step performs no heap allocation. A step costs `O(n)` (`O(n log m)` for `n`
+//! KLD draws from `m` particles). Single-threaded.
 //!
 //! Failed steps (non-finite input, a non-definite covariance, every likelihood zero) return an
 //! [`EstimationError`] and leave the filter exactly as it was.
@@ -93,7 +94,6 @@ pub struct ParticleFilter<const N: usize> {
     // Reused buffers.
     spare_particles: Vec<SVector<f64, N>>,
     spare_log_weights: Vec<f64>,
-    indices: Vec<usize>,
     cumulative: Vec<f64>,
     bins: BinSet<N>,
 }
@@ -169,7 +169,6 @@ impl<const N: usize> ParticleFilter<N> {
             ess_fraction: 0.5,
             spare_particles: Vec::with_capacity(n),
             spare_log_weights: log_weights,
-            indices: Vec::with_capacity(n),
             cumulative: Vec::with_capacity(n),
             bins: BinSet::default(),
         };
@@ -388,11 +387,11 @@ impl<const N: usize> ParticleFilter<N> {
         n: usize,
         rng: &mut R,
     ) -> Result<(), EstimationError> {
-        self.scheme
-            .resample(&self.weights, n, rng, &mut self.indices)?;
         self.spare_particles.clear();
-        self.spare_particles
-            .extend(self.indices.iter().map(|&i| self.particles[i]));
+        self.spare_particles.reserve(n);
+        let (particles, spare) = (&self.particles, &mut self.spare_particles);
+        self.scheme
+            .resample_each(&self.weights, n, rng, |i| spare.push(particles[i]))?;
         std::mem::swap(&mut self.particles, &mut self.spare_particles);
         self.set_uniform_weights();
         Ok(())

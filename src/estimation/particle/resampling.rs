@@ -74,11 +74,43 @@ impl ResamplingScheme {
         rng: &mut R,
         out: &mut Vec<usize>,
     ) -> Result<(), EstimationError> {
+        let summary = check(weights, n)?;
+        out.clear();
+        out.reserve(n);
+        self.emit(weights, summary, n, rng, |i| out.push(i));
+        Ok(())
+    }
+
+    /// As [`resample`](Self::resample), handing each drawn index (ascending) to `emit` instead of
+    /// storing it: the particle filter gathers particles directly, without an index buffer.
+    pub(crate) fn resample_each<R: Rng + ?Sized>(
+        self,
+        weights: &[f64],
+        n: usize,
+        rng: &mut R,
+        emit: impl FnMut(usize),
+    ) -> Result<(), EstimationError> {
+        let summary = check(weights, n)?;
+        self.emit(weights, summary, n, rng, emit);
+        Ok(())
+    }
+
+    fn emit<R: Rng + ?Sized>(
+        self,
+        weights: &[f64],
+        summary: WeightSummary,
+        n: usize,
+        rng: &mut R,
+        emit: impl FnMut(usize),
+    ) {
         match self {
-            ResamplingScheme::Multinomial => multinomial_resample(weights, n, rng, out),
-            ResamplingScheme::Stratified => stratified_resample(weights, n, rng, out),
-            ResamplingScheme::Systematic => systematic_resample(weights, n, rng, out),
-            ResamplingScheme::Residual => residual_resample(weights, n, rng, out),
+            ResamplingScheme::Multinomial => multinomial_emit(weights, summary, n, rng, emit),
+            ResamplingScheme::Stratified => stratified_emit(weights, summary, n, rng, emit),
+            ResamplingScheme::Systematic => {
+                let offset: f64 = rng.random();
+                systematic_emit(weights, summary, n, offset, emit)
+            }
+            ResamplingScheme::Residual => residual_emit(weights, summary, n, rng, emit),
         }
     }
 }
@@ -188,10 +220,7 @@ pub fn systematic_resample<R: Rng + ?Sized>(
     rng: &mut R,
     out: &mut Vec<usize>,
 ) -> Result<(), EstimationError> {
-    let summary = check(weights, n)?;
-    let offset: f64 = rng.random();
-    systematic_fill(weights, summary, n, offset, out);
-    Ok(())
+    ResamplingScheme::Systematic.resample(weights, n, rng, out)
 }
 
 /// Systematic resampling with a given offset `U` in `[0, 1)` (for tests and reproductions of
@@ -221,23 +250,23 @@ pub fn systematic_resample_with_offset(
         });
     }
     let summary = check(weights, n)?;
-    systematic_fill(weights, summary, n, offset, out);
+    out.clear();
+    out.reserve(n);
+    systematic_emit(weights, summary, n, offset, |i| out.push(i));
     Ok(())
 }
 
-fn systematic_fill(
+fn systematic_emit(
     weights: &[f64],
     summary: WeightSummary,
     n: usize,
     offset: f64,
-    out: &mut Vec<usize>,
+    mut emit: impl FnMut(usize),
 ) {
-    out.clear();
-    out.reserve(n);
     let step = summary.total / n as f64;
     let mut walker = CdfWalker::new(weights, summary.last_positive);
     for j in 0..n {
-        out.push(walker.locate((j as f64 + offset) * step));
+        emit(walker.locate((j as f64 + offset) * step));
     }
 }
 
@@ -259,16 +288,22 @@ pub fn stratified_resample<R: Rng + ?Sized>(
     rng: &mut R,
     out: &mut Vec<usize>,
 ) -> Result<(), EstimationError> {
-    let summary = check(weights, n)?;
-    out.clear();
-    out.reserve(n);
+    ResamplingScheme::Stratified.resample(weights, n, rng, out)
+}
+
+fn stratified_emit<R: Rng + ?Sized>(
+    weights: &[f64],
+    summary: WeightSummary,
+    n: usize,
+    rng: &mut R,
+    mut emit: impl FnMut(usize),
+) {
     let step = summary.total / n as f64;
     let mut walker = CdfWalker::new(weights, summary.last_positive);
     for j in 0..n {
         let u: f64 = rng.random();
-        out.push(walker.locate((j as f64 + u) * step));
+        emit(walker.locate((j as f64 + u) * step));
     }
-    Ok(())
 }
 
 /// Ascending order statistics of `n` independent uniforms on `[0, 1)`, generated one at a time.
@@ -316,16 +351,22 @@ pub fn multinomial_resample<R: Rng + ?Sized>(
     rng: &mut R,
     out: &mut Vec<usize>,
 ) -> Result<(), EstimationError> {
-    let summary = check(weights, n)?;
-    out.clear();
-    out.reserve(n);
+    ResamplingScheme::Multinomial.resample(weights, n, rng, out)
+}
+
+fn multinomial_emit<R: Rng + ?Sized>(
+    weights: &[f64],
+    summary: WeightSummary,
+    n: usize,
+    rng: &mut R,
+    mut emit: impl FnMut(usize),
+) {
     let mut uniforms = SortedUniforms::new(n);
     let mut walker = CdfWalker::new(weights, summary.last_positive);
     for _ in 0..n {
         let u = uniforms.next(rng) * summary.total;
-        out.push(walker.locate(u));
+        emit(walker.locate(u));
     }
-    Ok(())
 }
 
 /// Residual resampling (unbiased): `floor(n w_i)` copies of each index, then the remaining
@@ -350,7 +391,16 @@ pub fn residual_resample<R: Rng + ?Sized>(
     rng: &mut R,
     out: &mut Vec<usize>,
 ) -> Result<(), EstimationError> {
-    let summary = check(weights, n)?;
+    ResamplingScheme::Residual.resample(weights, n, rng, out)
+}
+
+fn residual_emit<R: Rng + ?Sized>(
+    weights: &[f64],
+    summary: WeightSummary,
+    n: usize,
+    rng: &mut R,
+    mut emit: impl FnMut(usize),
+) {
     let scale = n as f64 / summary.total;
     // Pass 1: deterministic copies and the residual mass.
     let mut copies_total = 0usize;
@@ -372,8 +422,7 @@ pub fn residual_resample<R: Rng + ?Sized>(
     } else {
         0
     };
-    out.clear();
-    out.reserve(n);
+    let mut emitted = 0usize;
     // Pass 2: merge the copies with the ascending residual draws, so the output stays sorted.
     let mut uniforms = SortedUniforms::new(remaining_random);
     let mut next_u = if remaining_random > 0 {
@@ -386,12 +435,14 @@ pub fn residual_resample<R: Rng + ?Sized>(
     for (i, &w) in weights.iter().enumerate() {
         let expected = w * scale;
         let copies = expected.floor();
-        for _ in 0..(copies as usize).min(n - out.len()) {
-            out.push(i);
+        for _ in 0..(copies as usize).min(n - emitted) {
+            emit(i);
+            emitted += 1;
         }
         residual_cumulative += expected - copies;
         while remaining_random > 0 && (next_u < residual_cumulative || i == last_residual) {
-            out.push(i);
+            emit(i);
+            emitted += 1;
             remaining_random -= 1;
             next_u = if remaining_random > 0 {
                 uniforms.next(rng) * residual_total
@@ -401,10 +452,10 @@ pub fn residual_resample<R: Rng + ?Sized>(
         }
     }
     // Rounding can leave the deterministic copies one short of n with no residual mass.
-    while out.len() < n {
-        out.push(summary.last_positive);
+    while emitted < n {
+        emit(summary.last_positive);
+        emitted += 1;
     }
-    Ok(())
 }
 
 /// Effective sample size `(sum w_i)^2 / sum w_i^2` (Kong, Liu & Wong 1994): `n` for equal
