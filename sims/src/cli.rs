@@ -167,7 +167,12 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         let means = batch
             .summary
             .iter()
-            .map(|(a, m)| (a.clone(), m.iter().map(|(k, s)| (k.clone(), s.mean)).collect()))
+            .map(|(a, m)| {
+                (
+                    a.clone(),
+                    m.iter().map(|(k, s)| (k.clone(), s.mean)).collect(),
+                )
+            })
             .collect();
         let timings = batch.reports[0].timings.clone();
         (
@@ -186,7 +191,12 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     let std: Option<BTreeMap<String, MetricSet>> = monte_carlo.as_ref().map(|mc| {
         mc.metrics
             .iter()
-            .map(|(a, m)| (a.clone(), m.iter().map(|(k, s)| (k.clone(), s.std)).collect()))
+            .map(|(a, m)| {
+                (
+                    a.clone(),
+                    m.iter().map(|(k, s)| (k.clone(), s.std)).collect(),
+                )
+            })
             .collect()
     });
     println!(
@@ -232,8 +242,8 @@ pub fn scenario_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        for entry in
-            std::fs::read_dir(&d).with_context(|| format!("cannot read directory {}", d.display()))?
+        for entry in std::fs::read_dir(&d)
+            .with_context(|| format!("cannot read directory {}", d.display()))?
         {
             let path = entry?.path();
             if path.is_dir() {

@@ -1,7 +1,7 @@
 //! Monte Carlo: one scenario run many times with derived seeds, in parallel on all cores.
 
 use crate::report::{summarise, Report, Summary};
-use crate::runner::{derive_seed, progress_bar, Runnable, RunContext};
+use crate::runner::{derive_seed, progress_bar, RunContext, Runnable};
 use rayon::prelude::*;
 use rerun::RecordingStream;
 use std::collections::BTreeMap;

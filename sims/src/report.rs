@@ -96,7 +96,10 @@ pub fn summarise(reports: &[Report]) -> BTreeMap<String, BTreeMap<String, Summar
 }
 
 /// Formats a metrics table: one row per algorithm, one column per metric.
-pub fn format_table(metrics: &BTreeMap<String, MetricSet>, std: Option<&BTreeMap<String, MetricSet>>) -> String {
+pub fn format_table(
+    metrics: &BTreeMap<String, MetricSet>,
+    std: Option<&BTreeMap<String, MetricSet>>,
+) -> String {
     let mut columns: Vec<&String> = metrics.values().flat_map(|m| m.keys()).collect();
     columns.sort();
     columns.dedup();
@@ -178,6 +181,9 @@ mod tests {
         let mut r = Report::default();
         r.metric("kf", "rmse", 0.5).metric("ekf", "nees", 2.0);
         let t = format_table(&r.metrics, None);
-        assert!(t.contains("rmse") && t.contains("nees") && t.contains("0.5000"), "{t}");
+        assert!(
+            t.contains("rmse") && t.contains("nees") && t.contains("0.5000"),
+            "{t}"
+        );
     }
 }

@@ -22,7 +22,11 @@ pub const DEFAULT_CONNECT_URL: &str = "rerun+http://127.0.0.1:9876/proxy";
 
 impl Sink {
     /// Opens a recording stream. `recording_id` makes the recording's identity reproducible.
-    pub fn open(&self, application_id: &str, recording_id: &str) -> anyhow::Result<RecordingStream> {
+    pub fn open(
+        &self,
+        application_id: &str,
+        recording_id: &str,
+    ) -> anyhow::Result<RecordingStream> {
         let app = rerun::ApplicationId::try_new(application_id)
             .map_err(|e| anyhow::anyhow!("invalid application id {application_id:?}: {e}"))?;
         let builder = RecordingStreamBuilder::new(app).recording_id(recording_id.to_string());
@@ -36,9 +40,9 @@ impl Sink {
                     .save(path)
                     .with_context(|| format!("cannot write {}", path.display()))?
             }
-            Sink::Spawn => builder
-                .spawn()
-                .context("cannot spawn the Rerun viewer (is `rerun` on PATH? pip install rerun-sdk==0.36.3)")?,
+            Sink::Spawn => builder.spawn().context(
+                "cannot spawn the Rerun viewer (is `rerun` on PATH? pip install rerun-sdk==0.36.3)",
+            )?,
             Sink::Connect(url) => builder
                 .connect_grpc_opts(url.clone())
                 .with_context(|| format!("cannot connect to a Rerun viewer at {url}"))?,

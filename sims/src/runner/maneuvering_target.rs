@@ -132,21 +132,42 @@ impl ScenarioKind for ManeuveringScenario {
     fn load(source: &Source) -> Result<Self, ScenarioError> {
         let s: Self = source.parse()?;
         let mut c = Checks::new(source);
-        for (i, v) in s.target.initial_position_m.iter().chain(&s.target.initial_velocity_m_s).enumerate() {
-            let field = if i < 2 { "target.initial_position_m" } else { "target.initial_velocity_m_s" };
+        for (i, v) in s
+            .target
+            .initial_position_m
+            .iter()
+            .chain(&s.target.initial_velocity_m_s)
+            .enumerate()
+        {
+            let field = if i < 2 {
+                "target.initial_position_m"
+            } else {
+                "target.initial_velocity_m_s"
+            };
             c.finite(*v, field);
         }
-        c.require(!s.target.segments.is_empty(), "target.segments", "needs at least one segment");
+        c.require(
+            !s.target.segments.is_empty(),
+            "target.segments",
+            "needs at least one segment",
+        );
         for (i, seg) in s.target.segments.iter().enumerate() {
             c.positive(seg.duration_s, &format!("target.segments.{i}.duration_s"))
-                .finite(seg.turn_rate_deg_s, &format!("target.segments.{i}.turn_rate_deg_s"));
+                .finite(
+                    seg.turn_rate_deg_s,
+                    &format!("target.segments.{i}.turn_rate_deg_s"),
+                );
         }
         c.finite(s.radar.position_m[0], "radar.position_m")
             .finite(s.radar.position_m[1], "radar.position_m")
             .positive(s.radar.range_std_m, "radar.range_std_m")
             .positive(s.radar.bearing_std_deg, "radar.bearing_std_deg")
             .positive(s.radar.period_s, "radar.period_s")
-            .require(!s.ekf.process_noise.is_empty(), "ekf.process_noise", "needs at least one value");
+            .require(
+                !s.ekf.process_noise.is_empty(),
+                "ekf.process_noise",
+                "needs at least one value",
+            );
         for q in &s.ekf.process_noise {
             c.positive(*q, "ekf.process_noise");
         }
@@ -154,14 +175,23 @@ impl ScenarioKind for ManeuveringScenario {
             .positive(s.imm.cv_process_noise, "imm.cv_process_noise")
             .positive(s.imm.ct_process_noise, "imm.ct_process_noise")
             .positive(s.imm.ct_turn_rate_noise, "imm.ct_turn_rate_noise")
-            .positive(s.imm.initial_turn_rate_std_deg_s, "imm.initial_turn_rate_std_deg_s");
+            .positive(
+                s.imm.initial_turn_rate_std_deg_s,
+                "imm.initial_turn_rate_std_deg_s",
+            );
         for row in &s.imm.transition {
-            let ok = row.iter().all(|v| v.is_finite() && *v >= 0.0) && (row.iter().sum::<f64>() - 1.0).abs() < 1e-9;
-            c.require(ok, "imm.transition", "rows must be non-negative and sum to 1");
+            let ok = row.iter().all(|v| v.is_finite() && *v >= 0.0)
+                && (row.iter().sum::<f64>() - 1.0).abs() < 1e-9;
+            c.require(
+                ok,
+                "imm.transition",
+                "rows must be non-negative and sum to 1",
+            );
         }
         let p = &s.imm.initial_probabilities;
         c.require(
-            p.iter().all(|v| v.is_finite() && *v >= 0.0) && (p.iter().sum::<f64>() - 1.0).abs() < 1e-9,
+            p.iter().all(|v| v.is_finite() && *v >= 0.0)
+                && (p.iter().sum::<f64>() - 1.0).abs() < 1e-9,
             "imm.initial_probabilities",
             "must be non-negative and sum to 1",
         );
@@ -183,9 +213,15 @@ impl ScenarioKind for ManeuveringScenario {
         Some(Blueprint::new(Horizontal::new([
             Spatial2DView::new("world").with_origin("world").into(),
             Vertical::new([
-                TimeSeriesView::new("position error (m)").with_origin("plots/position_error").into(),
-                TimeSeriesView::new("NEES (position, velocity)").with_origin("plots/nees").into(),
-                TimeSeriesView::new("IMM mode probabilities").with_origin("plots/mode_probability").into(),
+                TimeSeriesView::new("position error (m)")
+                    .with_origin("plots/position_error")
+                    .into(),
+                TimeSeriesView::new("NEES (position, velocity)")
+                    .with_origin("plots/nees")
+                    .into(),
+                TimeSeriesView::new("IMM mode probabilities")
+                    .with_origin("plots/mode_probability")
+                    .into(),
             ])
             .into(),
         ])))
@@ -213,7 +249,10 @@ impl ManeuveringScenario {
             .target
             .segments
             .iter()
-            .map(|s| Segment { duration_s: s.duration_s, turn_rate: s.turn_rate_deg_s.to_radians() })
+            .map(|s| Segment {
+                duration_s: s.duration_s,
+                turn_rate: s.turn_rate_deg_s.to_radians(),
+            })
             .collect();
         let [px, py] = self.target.initial_position_m;
         let [vx, vy] = self.target.initial_velocity_m_s;
@@ -230,8 +269,10 @@ impl ManeuveringScenario {
             .map(|(x, _)| radar.measure(&Vector2::new(x[0], x[2]), &mut sensor_rng))
             .collect();
 
-        let meas4 = RangeBearing::new([0, 2], radar.position, radar.range_std_m, radar.bearing_std)?;
-        let meas5 = RangeBearing::new([0, 2], radar.position, radar.range_std_m, radar.bearing_std)?;
+        let meas4 =
+            RangeBearing::new([0, 2], radar.position, radar.range_std_m, radar.bearing_std)?;
+        let meas5 =
+            RangeBearing::new([0, 2], radar.position, radar.range_std_m, radar.bearing_std)?;
 
         // one-point initialisation from the first measurement: position and its covariance from
         // the polar-to-Cartesian Jacobian, velocity zero with a wide prior
@@ -239,7 +280,12 @@ impl ManeuveringScenario {
         let p0_xy = radar.to_cartesian(&z0);
         let (s, c) = z0[1].sin_cos();
         let j = Matrix2::new(c, -z0[0] * s, s, z0[0] * c);
-        let r = Matrix2::new(radar.range_std_m.powi(2), 0.0, 0.0, radar.bearing_std.powi(2));
+        let r = Matrix2::new(
+            radar.range_std_m.powi(2),
+            0.0,
+            0.0,
+            radar.bearing_std.powi(2),
+        );
         let pos_cov = j * r * j.transpose();
         let sv2 = self.ekf.initial_speed_std_m_s.powi(2);
         let x0 = Vector4::new(p0_xy.x, 0.0, p0_xy.y, 0.0);
@@ -256,7 +302,11 @@ impl ManeuveringScenario {
             .process_noise
             .iter()
             .map(|&q| -> anyhow::Result<_> {
-                Ok((format!("ekf_cv_q{q}"), ConstantVelocity::new(q)?, ExtendedKalmanFilter::new(x0, p0)?))
+                Ok((
+                    format!("ekf_cv_q{q}"),
+                    ConstantVelocity::new(q)?,
+                    ExtendedKalmanFilter::new(x0, p0)?,
+                ))
             })
             .collect::<anyhow::Result<_>>()?;
 
@@ -288,7 +338,11 @@ impl ManeuveringScenario {
 
         // scoring: all scans after burn-in, and the scans flown in a turn
         let n_alg = ekfs.len() + 1;
-        let names: Vec<String> = ekfs.iter().map(|e| e.0.clone()).chain(["imm".to_string()]).collect();
+        let names: Vec<String> = ekfs
+            .iter()
+            .map(|e| e.0.clone())
+            .chain(["imm".to_string()])
+            .collect();
         let mut all = vec![ErrorStats::default(); n_alg];
         let mut turn = vec![ErrorStats::default(); n_alg];
         let mut straight = vec![ErrorStats::default(); n_alg];
@@ -312,7 +366,10 @@ impl ManeuveringScenario {
             imm.predict(dt)?;
             let _ = imm.update(&z);
             let (xc, pc) = imm.estimate();
-            estimates.push((xc.fixed_rows::<4>(0).into(), pc.fixed_view::<4, 4>(0, 0).into()));
+            estimates.push((
+                xc.fixed_rows::<4>(0).into(),
+                pc.fixed_view::<4, 4>(0, 0).into(),
+            ));
             let p_ct = imm.mode_probabilities()[1];
 
             rec.set_time_sequence("step", k as i64);
@@ -332,7 +389,11 @@ impl ManeuveringScenario {
             )?;
             viz::log_scalar(rec, "plots/mode_probability/ct", p_ct)?;
             viz::log_scalar(rec, "plots/mode_probability/cv", 1.0 - p_ct)?;
-            viz::log_scalar(rec, "plots/mode_probability/truth_turning", if omega_true != 0.0 { 1.0 } else { 0.0 })?;
+            viz::log_scalar(
+                rec,
+                "plots/mode_probability/truth_turning",
+                if omega_true != 0.0 { 1.0 } else { 0.0 },
+            )?;
 
             let scored = k > self.scoring.burn_in_scans;
             for (a, (x, p)) in estimates.iter().enumerate() {
@@ -355,7 +416,14 @@ impl ManeuveringScenario {
                 let name = &names[a];
                 let pos = Vector2::new(x[0], x[2]);
                 let cov = Matrix2::new(p[(0, 0)], p[(0, 2)], p[(2, 0)], p[(2, 2)]);
-                viz::log_covariance_ellipse(rec, &format!("world/{name}/covariance"), &pos, &cov, 2.0, viz::color(a))?;
+                viz::log_covariance_ellipse(
+                    rec,
+                    &format!("world/{name}/covariance"),
+                    &pos,
+                    &cov,
+                    2.0,
+                    viz::color(a),
+                )?;
                 let trail = trails[a].push([x[0] as f32, x[2] as f32]);
                 rec.log(
                     format!("world/{name}/track"),
@@ -389,8 +457,16 @@ impl ManeuveringScenario {
                 .metric(name, "mean_nees", all[a].mean_nees());
         }
         report
-            .metric("imm", "mean_ct_probability_turn", ct_prob_turn.0 / ct_prob_turn.1.max(1) as f64)
-            .metric("imm", "mean_ct_probability_straight", ct_prob_straight.0 / ct_prob_straight.1.max(1) as f64);
+            .metric(
+                "imm",
+                "mean_ct_probability_turn",
+                ct_prob_turn.0 / ct_prob_turn.1.max(1) as f64,
+            )
+            .metric(
+                "imm",
+                "mean_ct_probability_straight",
+                ct_prob_straight.0 / ct_prob_straight.1.max(1) as f64,
+            );
         Ok(report)
     }
 
@@ -402,7 +478,10 @@ impl ManeuveringScenario {
         radar: &Radar,
     ) -> anyhow::Result<()> {
         let rec = &ctx.rec;
-        let path: Vec<[f32; 2]> = truth.iter().map(|(x, _)| [x[0] as f32, x[2] as f32]).collect();
+        let path: Vec<[f32; 2]> = truth
+            .iter()
+            .map(|(x, _)| [x[0] as f32, x[2] as f32])
+            .collect();
         rec.log_static(
             "world/truth/path",
             &rerun::LineStrips2D::new([path]).with_colors([[255, 255, 255, 90]]),
@@ -415,12 +494,32 @@ impl ManeuveringScenario {
                 .with_radii([rerun::Radius::new_ui_points(6.0)]),
         )?;
         for (a, name) in names.iter().enumerate() {
-            viz::log_series_style(rec, &format!("plots/position_error/{name}"), name, viz::color(a))?;
+            viz::log_series_style(
+                rec,
+                &format!("plots/position_error/{name}"),
+                name,
+                viz::color(a),
+            )?;
             viz::log_series_style(rec, &format!("plots/nees/{name}"), name, viz::color(a))?;
         }
-        viz::log_series_style(rec, "plots/mode_probability/ct", "P(coordinated turn)", viz::color(2))?;
-        viz::log_series_style(rec, "plots/mode_probability/cv", "P(constant velocity)", viz::color(0))?;
-        viz::log_series_style(rec, "plots/mode_probability/truth_turning", "target turning", [255, 255, 255, 120])?;
+        viz::log_series_style(
+            rec,
+            "plots/mode_probability/ct",
+            "P(coordinated turn)",
+            viz::color(2),
+        )?;
+        viz::log_series_style(
+            rec,
+            "plots/mode_probability/cv",
+            "P(constant velocity)",
+            viz::color(0),
+        )?;
+        viz::log_series_style(
+            rec,
+            "plots/mode_probability/truth_turning",
+            "target turning",
+            [255, 255, 255, 120],
+        )?;
         Ok(())
     }
 }

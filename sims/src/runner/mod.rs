@@ -2,6 +2,7 @@
 //! its configuration, steps them, scores them and logs them, and returns a [`Report`].
 
 mod context;
+pub mod localization;
 pub mod maneuvering_target;
 pub mod pendulum;
 mod score;
@@ -51,7 +52,14 @@ fn loader<T: ScenarioKind>(source: &Source) -> Result<Box<dyn Runnable>, Scenari
 /// Every scenario kind this program knows, by `kind` string.
 fn registry() -> Vec<(&'static str, Loader)> {
     vec![
-        (pendulum::PendulumScenario::KIND, loader::<pendulum::PendulumScenario>),
+        (
+            pendulum::PendulumScenario::KIND,
+            loader::<pendulum::PendulumScenario>,
+        ),
+        (
+            localization::LocalizationScenario::KIND,
+            loader::<localization::LocalizationScenario>,
+        ),
         (
             maneuvering_target::ManeuveringScenario::KIND,
             loader::<maneuvering_target::ManeuveringScenario>,

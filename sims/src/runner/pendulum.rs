@@ -203,8 +203,15 @@ impl ScenarioKind for PendulumScenario {
         c.positive(s.pendulum.gravity_m_s2, "pendulum.gravity_m_s2")
             .positive(s.pendulum.length_m, "pendulum.length_m")
             .non_negative(s.pendulum.damping_per_s, "pendulum.damping_per_s")
-            .positive(s.pendulum.process_noise_density, "pendulum.process_noise_density")
-            .require(s.pendulum.substeps >= 1, "pendulum.substeps", "must be at least 1")
+            .positive(
+                s.pendulum.process_noise_density,
+                "pendulum.process_noise_density",
+            )
+            .require(
+                s.pendulum.substeps >= 1,
+                "pendulum.substeps",
+                "must be at least 1",
+            )
             .positive(s.pendulum.duration_s, "pendulum.duration_s")
             .positive(s.sensor.angle_std_rad, "sensor.angle_std_rad")
             .positive(s.sensor.period_s, "sensor.period_s")
@@ -213,8 +220,14 @@ impl ScenarioKind for PendulumScenario {
                 "pendulum.duration_s",
                 "gives more than a million steps",
             )
-            .positive(s.filters.initial_angle_std_rad, "filters.initial_angle_std_rad")
-            .positive(s.filters.initial_rate_std_rad_s, "filters.initial_rate_std_rad_s")
+            .positive(
+                s.filters.initial_angle_std_rad,
+                "filters.initial_angle_std_rad",
+            )
+            .positive(
+                s.filters.initial_rate_std_rad_s,
+                "filters.initial_rate_std_rad_s",
+            )
             .require(
                 (1..=10_000_000).contains(&s.filters.particles),
                 "filters.particles",
@@ -233,16 +246,29 @@ impl ScenarioKind for PendulumScenario {
                 "filters.ess_threshold",
                 "must lie in (0, 1]",
             )
-            .require(!s.cases.is_empty(), "cases", "needs at least one [[cases]] entry");
+            .require(
+                !s.cases.is_empty(),
+                "cases",
+                "needs at least one [[cases]] entry",
+            );
         for (i, case) in s.cases.iter().enumerate() {
-            c.finite(case.initial_angle_rad, &format!("cases.{i}.initial_angle_rad"))
-                .finite(case.initial_rate_rad_s, &format!("cases.{i}.initial_rate_rad_s"))
-                .require(
-                    !case.name.is_empty()
-                        && case.name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_'),
-                    &format!("cases.{i}.name"),
-                    "must be a non-empty name of letters, digits and _",
-                );
+            c.finite(
+                case.initial_angle_rad,
+                &format!("cases.{i}.initial_angle_rad"),
+            )
+            .finite(
+                case.initial_rate_rad_s,
+                &format!("cases.{i}.initial_rate_rad_s"),
+            )
+            .require(
+                !case.name.is_empty()
+                    && case
+                        .name
+                        .chars()
+                        .all(|ch| ch.is_ascii_alphanumeric() || ch == '_'),
+                &format!("cases.{i}.name"),
+                "must be a non-empty name of letters, digits and _",
+            );
         }
         c.finish()?;
         Ok(s)
@@ -465,10 +491,20 @@ impl PendulumScenario {
                 filter,
                 viz::color(j),
             )?;
-            viz::log_series_style(rec, &format!("plots/{name}/nees/{filter}"), filter, viz::color(j))?;
+            viz::log_series_style(
+                rec,
+                &format!("plots/{name}/nees/{filter}"),
+                filter,
+                viz::color(j),
+            )?;
         }
         // the 95 % two-sided chi-square band of a 2-dof NEES, for reference
-        viz::log_series_style(rec, &format!("plots/{name}/nees/chi2_97.5"), "chi2(2) 97.5 %", [120, 120, 120, 255])?;
+        viz::log_series_style(
+            rec,
+            &format!("plots/{name}/nees/chi2_97.5"),
+            "chi2(2) 97.5 %",
+            [120, 120, 120, 255],
+        )?;
         Ok(())
     }
 
@@ -477,7 +513,13 @@ impl PendulumScenario {
         [(l * angle.sin()) as f32, (-l * angle.cos()) as f32]
     }
 
-    fn log_truth(&self, ctx: &RunContext, name: &str, truth: &Vector2<f64>, z: f64) -> anyhow::Result<()> {
+    fn log_truth(
+        &self,
+        ctx: &RunContext,
+        name: &str,
+        truth: &Vector2<f64>,
+        z: f64,
+    ) -> anyhow::Result<()> {
         let rec = &ctx.rec;
         let bob = self.bob(truth[0]);
         rec.log(
@@ -525,8 +567,19 @@ impl PendulumScenario {
                 .with_colors([viz::color(j)])
                 .with_radii([rerun::Radius::new_ui_points(3.0)]),
         )?;
-        viz::log_covariance_ellipse(rec, &format!("{name}/phase/{filter}/covariance"), x, p, 2.0, viz::color(j))?;
-        viz::log_scalar(rec, &format!("plots/{name}/angle_error/{filter}"), angle_error)?;
+        viz::log_covariance_ellipse(
+            rec,
+            &format!("{name}/phase/{filter}/covariance"),
+            x,
+            p,
+            2.0,
+            viz::color(j),
+        )?;
+        viz::log_scalar(
+            rec,
+            &format!("plots/{name}/angle_error/{filter}"),
+            angle_error,
+        )?;
         if let Some(v) = nees {
             viz::log_scalar(rec, &format!("plots/{name}/nees/{filter}"), v)?;
         }

@@ -18,7 +18,12 @@ pub fn locate_key(text: &str, field: &str) -> Option<usize> {
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
         if line.starts_with("[[") {
-            let name = line.trim_start_matches("[[").split("]]").next()?.trim().to_string();
+            let name = line
+                .trim_start_matches("[[")
+                .split("]]")
+                .next()?
+                .trim()
+                .to_string();
             let n = array_counts.entry(name.clone()).or_insert(0);
             current = name.split('.').map(str::to_string).collect();
             current.push(n.to_string());

@@ -225,20 +225,25 @@ mod tests {
 
     #[test]
     fn wrong_type_names_line() {
-        let s = source("[scenario]\nkind = \"demo\"\ndescription = \"d\"\n[world]\nsize_m = \"big\"\n");
+        let s =
+            source("[scenario]\nkind = \"demo\"\ndescription = \"d\"\n[world]\nsize_m = \"big\"\n");
         let msg = s.parse::<Demo>().unwrap_err().to_string();
         assert!(msg.contains("demo.toml:5"), "{msg}");
     }
 
     #[test]
     fn invalid_value_is_located() {
-        let s = source("[scenario]\nkind = \"demo\"\ndescription = \"d\"\n[world]\nsize_m = -1.0\n");
+        let s =
+            source("[scenario]\nkind = \"demo\"\ndescription = \"d\"\n[world]\nsize_m = -1.0\n");
         let cfg: Demo = s.parse().unwrap();
         let err = Checks::new(&s)
             .positive(cfg.world.size_m, "world.size_m")
             .finish()
             .unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("demo.toml:5") && msg.contains("world.size_m"), "{msg}");
+        assert!(
+            msg.contains("demo.toml:5") && msg.contains("world.size_m"),
+            "{msg}"
+        );
     }
 }

@@ -13,7 +13,11 @@ use rand_distr::StandardNormal;
 pub fn arc(pose: &Vector3<f64>, v: f64, omega: f64, dt: f64) -> Vector3<f64> {
     let theta = pose[2];
     if omega.abs() < 1e-12 {
-        return Vector3::new(pose[0] + v * dt * theta.cos(), pose[1] + v * dt * theta.sin(), theta);
+        return Vector3::new(
+            pose[0] + v * dt * theta.cos(),
+            pose[1] + v * dt * theta.sin(),
+            theta,
+        );
     }
     let theta2 = theta + omega * dt;
     Vector3::new(
@@ -90,8 +94,16 @@ mod tests {
         let p = arc(&p0, 2.0, omega, std::f64::consts::TAU / omega);
         assert!((p - p0).norm() < 1e-9, "{p}");
         // quarter turn: displacement is the chord of a quarter circle of radius v/omega = 4
-        let q = arc(&Vector3::new(0.0, 0.0, 0.0), 2.0, omega, std::f64::consts::FRAC_PI_2 / omega);
-        assert!((q - Vector3::new(4.0, 4.0, std::f64::consts::FRAC_PI_2)).norm() < 1e-9, "{q}");
+        let q = arc(
+            &Vector3::new(0.0, 0.0, 0.0),
+            2.0,
+            omega,
+            std::f64::consts::FRAC_PI_2 / omega,
+        );
+        assert!(
+            (q - Vector3::new(4.0, 4.0, std::f64::consts::FRAC_PI_2)).norm() < 1e-9,
+            "{q}"
+        );
     }
 
     #[test]
@@ -104,6 +116,12 @@ mod tests {
         let mut out = Vec::new();
         let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(1);
         world.measure(&Vector3::zeros(), &mut rng, &mut out);
-        assert_eq!(out, vec![RangeReading { landmark: 0, range_m: 1.0 }]);
+        assert_eq!(
+            out,
+            vec![RangeReading {
+                landmark: 0,
+                range_m: 1.0
+            }]
+        );
     }
 }

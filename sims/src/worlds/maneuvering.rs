@@ -34,7 +34,11 @@ pub fn propagate(x: &Vector4<f64>, omega: f64, dt: f64) -> Vector4<f64> {
 
 /// The true trajectory sampled every `dt`, with the turn rate in force at each sample.
 /// Sample 0 is the initial state; segment boundaries need not fall on samples.
-pub fn trajectory(initial: Vector4<f64>, segments: &[Segment], dt: f64) -> Vec<(Vector4<f64>, f64)> {
+pub fn trajectory(
+    initial: Vector4<f64>,
+    segments: &[Segment],
+    dt: f64,
+) -> Vec<(Vector4<f64>, f64)> {
     let total: f64 = segments.iter().map(|s| s.duration_s).sum();
     let steps = (total / dt).round() as usize;
     let mut out = Vec::with_capacity(steps + 1);
@@ -120,8 +124,14 @@ mod tests {
     #[test]
     fn trajectory_splits_steps_at_segment_boundaries() {
         let segs = [
-            Segment { duration_s: 1.5, turn_rate: 0.0 },
-            Segment { duration_s: 2.5, turn_rate: 0.2 },
+            Segment {
+                duration_s: 1.5,
+                turn_rate: 0.0,
+            },
+            Segment {
+                duration_s: 2.5,
+                turn_rate: 0.2,
+            },
         ];
         let x0 = Vector4::new(0.0, 10.0, 0.0, 0.0);
         let traj = trajectory(x0, &segs, 1.0);

@@ -1,4 +1,4 @@
 //! Ground-truth simulators and sensor models, all seeded.
-pub mod pendulum;
-pub mod maneuvering;
 pub mod landmarks;
+pub mod maneuvering;
+pub mod pendulum;

@@ -68,7 +68,12 @@ impl Pendulum {
 
     /// Integrates over `dt` in `substeps` RK4 steps; returns the state and the Jacobian of the
     /// whole map.
-    pub fn propagate(&self, x: &Vector2<f64>, dt: f64, substeps: usize) -> (Vector2<f64>, Matrix2<f64>) {
+    pub fn propagate(
+        &self,
+        x: &Vector2<f64>,
+        dt: f64,
+        substeps: usize,
+    ) -> (Vector2<f64>, Matrix2<f64>) {
         let h = dt / substeps.max(1) as f64;
         let mut state = *x;
         let mut jac = Matrix2::identity();
@@ -88,12 +93,7 @@ impl Pendulum {
 
 /// Discretised white angular-acceleration noise over `dt` with spectral density `q`.
 pub fn acceleration_noise(q: f64, dt: f64) -> Matrix2<f64> {
-    q * Matrix2::new(
-        dt.powi(3) / 3.0,
-        dt.powi(2) / 2.0,
-        dt.powi(2) / 2.0,
-        dt,
-    )
+    q * Matrix2::new(dt.powi(3) / 3.0, dt.powi(2) / 2.0, dt.powi(2) / 2.0, dt)
 }
 
 /// The true pendulum, stepping at the measurement period.
@@ -130,7 +130,11 @@ mod tests {
 
     #[test]
     fn rk4_jacobian_matches_finite_differences() {
-        let p = Pendulum { gravity: 9.81, length_m: 1.3, damping: 0.1 };
+        let p = Pendulum {
+            gravity: 9.81,
+            length_m: 1.3,
+            damping: 0.1,
+        };
         let x = Vector2::new(2.0, -0.7);
         let (_, jac) = p.propagate(&x, 0.1, 4);
         let eps = 1e-6;
@@ -141,7 +145,12 @@ mod tests {
             xm[j] -= eps;
             let d = (p.propagate(&xp, 0.1, 4).0 - p.propagate(&xm, 0.1, 4).0) / (2.0 * eps);
             for i in 0..2 {
-                assert!((d[i] - jac[(i, j)]).abs() < 1e-8, "{i}{j}: {} vs {}", d[i], jac[(i, j)]);
+                assert!(
+                    (d[i] - jac[(i, j)]).abs() < 1e-8,
+                    "{i}{j}: {} vs {}",
+                    d[i],
+                    jac[(i, j)]
+                );
             }
         }
     }
@@ -149,7 +158,11 @@ mod tests {
     #[test]
     fn small_swing_period_matches_closed_form() {
         // Small-angle period 2 pi sqrt(L/g): after one period the angle returns.
-        let p = Pendulum { gravity: 9.81, length_m: 1.0, damping: 0.0 };
+        let p = Pendulum {
+            gravity: 9.81,
+            length_m: 1.0,
+            damping: 0.0,
+        };
         let period = std::f64::consts::TAU * (1.0f64 / 9.81).sqrt();
         let n = 1000;
         let (x, _) = p.propagate(&Vector2::new(1e-3, 0.0), period, n);
@@ -158,7 +171,11 @@ mod tests {
 
     #[test]
     fn energy_is_conserved_without_damping() {
-        let p = Pendulum { gravity: 9.81, length_m: 1.0, damping: 0.0 };
+        let p = Pendulum {
+            gravity: 9.81,
+            length_m: 1.0,
+            damping: 0.0,
+        };
         let energy = |x: &Vector2<f64>| 0.5 * x[1] * x[1] - 9.81 * x[0].cos();
         let x0 = Vector2::new(2.5, 0.0);
         let (x, _) = p.propagate(&x0, 10.0, 10_000);
