@@ -16,6 +16,7 @@ use TrackStatus::{Confirmed, Deleted, Tentative};
 
 const HIT: ScanEvidence<'static> = ScanEvidence {
     association_probability: 1.0,
+    dominant_probability: 1.0,
     log_likelihoods: &[-3.0],
     soft: false,
     existence: None,
@@ -74,16 +75,9 @@ fn history_logic_three_of_five() {
     // soft evidence: association probability against the hit threshold (0.2 by default)
     let l = HistoryLogic::default();
     let (mut h, st) = l.initiate();
-    let weak = ScanEvidence {
-        association_probability: 0.1,
-        log_likelihoods: &[],
-        soft: true,
-        existence: None,
-    };
-    let fair = ScanEvidence {
-        association_probability: 0.25,
-        ..weak
-    };
+    // probability 0.6 of being detected, but only 0.1 from detections it is the best track for
+    let weak = ScanEvidence::soft(0.6, 0.1, &[], None);
+    let fair = ScanEvidence::soft(0.25, 0.25, &[], None);
     assert_eq!(l.update(&mut h, st, &weak), Tentative);
     assert_eq!(l.update(&mut h, st, &fair), Confirmed);
     assert_eq!(h.iter().collect::<Vec<_>>(), [true, false, true]);
@@ -119,12 +113,8 @@ fn score_logic_hand_worked_sequence() {
     let l = ScoreLogic::new(0.9, 1e-6, 1.3, 0.1).unwrap();
     let (mut s, st) = l.initiate();
     assert!((s.score - 11.669929213779893).abs() < 1e-12);
-    let hit = ScanEvidence {
-        association_probability: 1.0,
-        log_likelihoods: &[0.05f64.ln()],
-        soft: false,
-        existence: None,
-    };
+    let ll = [0.05f64.ln()];
+    let hit = ScanEvidence::hit(&ll);
     assert_eq!(l.update(&mut s, st, &hit), Confirmed);
     assert!((s.score - 22.646711246999843).abs() < 1e-12);
     let expected = [20.344127154006298, 18.041543061012753, 15.738958968019205];
@@ -135,12 +125,8 @@ fn score_logic_hand_worked_sequence() {
         assert!((s.max_score - 22.646711246999843).abs() < 1e-12);
     }
     // soft (PDA) increment: ln(1 - 0.9 + 0.9 * 1.3e6 * (0.02 + 0.001)) = 10.109285535511013
-    let soft = ScanEvidence {
-        association_probability: 0.7,
-        log_likelihoods: &[0.02f64.ln(), 0.001f64.ln()],
-        soft: true,
-        existence: None,
-    };
+    let lls = [0.02f64.ln(), 0.001f64.ln()];
+    let soft = ScanEvidence::soft(0.7, 0.7, &lls, None);
     assert!((l.increment(&soft) - 10.109285535511013).abs() < 1e-12);
     // thresholds are configurable; a deletion threshold must be negative
     assert!(l.with_thresholds(20.0, 1.0).is_err());
@@ -163,12 +149,8 @@ fn existence_logic_closed_form() {
     l.predict(&mut r);
     assert!((r - 0.36).abs() < 1e-15);
     let n = 0.01; // N(z; zhat, S)
-    let ev = ScanEvidence {
-        association_probability: 1.0,
-        log_likelihoods: &[f64::ln(n)],
-        soft: false,
-        existence: None,
-    };
+    let ll = [f64::ln(n)];
+    let ev = ScanEvidence::hit(&ll);
     let delta: f64 = pd * pg - pd * n / lambda; // 0.76 - 8 = -7.24
     let expected = (1.0 - delta) * 0.36 / (1.0 - delta * 0.36); // 0.8276...
     assert_eq!(l.update(&mut r, st, &ev), Tentative);

@@ -142,12 +142,21 @@ pub trait Associator {
 }
 
 /// GNN or JPDA, chosen at run time.
+///
+/// ```
+/// use kestrel::tracking::{AnyAssociator, Associator, Gnn, GnnCost, Jpda};
+/// let by_name = |name: &str| match name {
+///     "gnn" => AnyAssociator::Gnn(Box::new(Gnn::new(GnnCost::Mahalanobis, 3.0).unwrap())),
+///     _ => AnyAssociator::Jpda(Box::new(Jpda::new(0.9, 0.99, 1e-3).unwrap())),
+/// };
+/// assert_eq!(by_name("jpda").name(), "jpda");
+/// ```
 #[derive(Debug, Clone)]
 pub enum AnyAssociator {
-    /// Global nearest neighbour.
-    Gnn(Gnn),
+    /// Global nearest neighbour (boxed, as both carry their solver buffers).
+    Gnn(Box<Gnn>),
     /// Joint probabilistic data association.
-    Jpda(Jpda),
+    Jpda(Box<Jpda>),
 }
 
 impl Associator for AnyAssociator {

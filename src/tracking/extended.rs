@@ -112,7 +112,7 @@ impl ExtentSmoother {
     /// Moves `extent` towards `measured` with gain `alpha x weight` (`weight` in `[0, 1]`, the
     /// association probability). Invalid measured extents are ignored.
     pub fn update(&self, extent: &mut Extent, measured: &Extent, weight: f64) {
-        if !measured.is_valid() || !(weight > 0.0) {
+        if !measured.is_valid() || weight.is_nan() || weight <= 0.0 {
             return;
         }
         let a = self.alpha * weight.min(1.0);
@@ -125,7 +125,7 @@ impl ExtentSmoother {
     pub fn weighted_mean(extents: impl IntoIterator<Item = (Extent, f64)>) -> Option<Extent> {
         let (mut h, mut s, mut c, mut total) = (Vector2::zeros(), 0.0, 0.0, 0.0);
         for (e, w) in extents {
-            if !(w > 0.0) || !e.is_valid() {
+            if w.is_nan() || w <= 0.0 || !e.is_valid() {
                 continue;
             }
             h += e.half_extents * w;

@@ -35,13 +35,21 @@
 //! at a cost of `O(states x choices)` instead of the number of events.
 //!
 //! # Bounded time: the k-best approximation
-//! A cluster with more than `max_exact_tracks` tracks (default 12), more than 128 detections, or
-//! whose merged state count exceeds `max_states` at some level (default 50 000) is solved
-//! approximately: Murty's algorithm ([`KBestAssignments`]) lists its `k` most probable joint
-//! events (default 100) from the costs `-ln w`, and the marginals are computed over those events
-//! only (MATLAB's `trackerJPDA` does the same with `MaxNumEvents`). The approximation keeps the
-//! dominant events; probabilities of events beyond the `k`-th are dropped. A clutter burst that
-//! links many tracks therefore costs at most `k` Murty expansions per cluster.
+//! The size of a cluster, for this purpose, is the number of merged hypotheses its exact
+//! evaluation needs: at most the product of the tracks' choice counts, and at most `2^D` for `D`
+//! shared detections, so a large cluster over few detections (many tentative tracks around one
+//! object) stays cheap and exact. A cluster whose merged state count exceeds `max_states` at some
+//! track (default 50 000), with more than 128 detections, or with more than `max_exact_tracks`
+//! tracks (default: no limit) is solved approximately: Murty's algorithm
+//! ([`KBestAssignments`]) lists its `k` most probable joint events from the costs `-ln w`, and
+//! the marginals are computed over those events only (MATLAB's `trackerJPDA` does the same with
+//! `MaxNumEvents`). The approximation keeps the dominant events; the probability of events beyond
+//! the `k`-th is dropped.
+//!
+//! Murty's cost per event is about `T^3 (T + D)` for `T` tracks and `D` detections, so `k` is
+//! `k_best` (default 100) reduced to `max(1, murty_budget / (T^3 (T + D)))` (default budget
+//! `2e8`): a clutter burst that links hundreds of tracks gets few events (down to the single best
+//! one, a GNN-like hard decision) instead of stalling the tracker.
 
 use super::association::{AssociationInput, AssociationOutput, Associator};
 use super::{KBestAssignments, TrackingError};
@@ -76,6 +84,7 @@ pub struct Jpda {
     max_exact_tracks: usize,
     max_states: usize,
     k_best: usize,
+    murty_budget: f64,
     // per-cluster choices, flattened: choices of local track a are start[a]..start[a + 1]
     choice_start: Vec<usize>,
     choice_det: Vec<u32>,
@@ -126,9 +135,10 @@ impl Jpda {
             pd,
             pg,
             clutter_density,
-            max_exact_tracks: 12,
+            max_exact_tracks: usize::MAX,
             max_states: 50_000,
             k_best: 100,
+            murty_budget: 2e8,
             choice_start: Vec::new(),
             choice_det: Vec::new(),
             choice_w: Vec::new(),
@@ -148,8 +158,8 @@ impl Jpda {
     }
 
     /// Sets the limits of exact evaluation: clusters with more than `max_exact_tracks` tracks,
-    /// or needing more than `max_states` merged states at some track, use the `k_best` most
-    /// probable joint events instead.
+    /// or needing more than `max_states` merged states at some track, use at most the `k_best`
+    /// most probable joint events instead (see the [module docs](self)).
     ///
     /// # Errors
     /// [`TrackingError::InvalidParameter`] if any limit is 0.
@@ -169,6 +179,39 @@ impl Jpda {
         self.max_states = max_states;
         self.k_best = k_best;
         Ok(self)
+    }
+
+    /// Sets the work budget of the k-best approximation per cluster (default `2e8`): `k` is
+    /// reduced to `max(1, budget / (T^3 (T + D)))` for a cluster of `T` tracks and `D`
+    /// detections.
+    ///
+    /// # Errors
+    /// [`TrackingError::InvalidParameter`] unless the budget is finite and positive.
+    pub fn with_murty_budget(mut self, budget: f64) -> Result<Self, TrackingError> {
+        if !(budget.is_finite() && budget > 0.0) {
+            return Err(TrackingError::InvalidParameter {
+                name: "Murty budget",
+                reason: format!("must be finite and positive, got {budget}"),
+            });
+        }
+        self.murty_budget = budget;
+        Ok(self)
+    }
+
+    /// The number of events the k-best approximation keeps for a cluster of `n_tracks` tracks
+    /// and `n_detections` detections.
+    ///
+    /// ```
+    /// use kestrel::tracking::Jpda;
+    /// let jpda = Jpda::new(0.9, 0.99, 1e-3).unwrap();
+    /// assert_eq!(jpda.events_for(8, 40), 100); // k_best
+    /// assert_eq!(jpda.events_for(100, 100), 1); // 1e8 per event: one event within 2e8
+    /// ```
+    pub fn events_for(&self, n_tracks: usize, n_detections: usize) -> usize {
+        let t = n_tracks as f64;
+        let work = t * t * t * (t + n_detections as f64);
+        let k = (self.murty_budget / work.max(1.0)).floor();
+        (k.min(self.k_best as f64) as usize).max(1)
     }
 
     /// `P_D`.
@@ -264,9 +307,9 @@ impl Jpda {
                     self.scratch
                         .push((next & self.suffix[a], f * self.choice_w[c]));
                 }
-            }
-            if self.scratch.len() > self.max_states {
-                return false;
+                if self.scratch.len() > self.max_states {
+                    return false;
+                }
             }
             self.scratch.sort_unstable_by_key(|&(m, _)| m);
             let start = self.masks.len();
@@ -352,7 +395,7 @@ impl Jpda {
             n_dets,
             &self.row_unassigned,
             &self.col_unassigned,
-            self.k_best,
+            self.events_for(n_tracks, n_dets),
         )?;
         let Some(best) = events.first().map(|e| e.cost) else {
             return Ok(());

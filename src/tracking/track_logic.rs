@@ -50,6 +50,11 @@ pub struct ScanEvidence<'a> {
     /// Probability that the track was detected this scan: 1 or 0 for hard association,
     /// `1 - beta_0` for JPDA.
     pub association_probability: f64,
+    /// The part of `association_probability` carried by detections of which this track is the
+    /// most probable origin among all tracks (equal to `association_probability` for hard
+    /// association). [`HistoryLogic`] counts soft hits on it, so that a tentative track sharing a
+    /// detection with a better-placed track does not count that detection as its own.
+    pub dominant_probability: f64,
     /// `ln N(z; zhat, S)` of the assigned detection (hard) or of every gated detection (soft).
     pub log_likelihoods: &'a [f64],
     /// Whether the association was soft (JPDA).
@@ -58,14 +63,42 @@ pub struct ScanEvidence<'a> {
     pub existence: Option<f64>,
 }
 
-impl ScanEvidence<'_> {
+impl<'a> ScanEvidence<'a> {
     /// Evidence of a missed scan under hard association.
     pub const MISSED: ScanEvidence<'static> = ScanEvidence {
         association_probability: 0.0,
+        dominant_probability: 0.0,
         log_likelihoods: &[],
         soft: false,
         existence: None,
     };
+
+    /// Evidence of a hard assignment of a detection with `ln N(z; zhat, S)` given (one entry).
+    pub fn hit(log_likelihood: &'a [f64]) -> Self {
+        ScanEvidence {
+            association_probability: 1.0,
+            dominant_probability: 1.0,
+            log_likelihoods: log_likelihood,
+            soft: false,
+            existence: None,
+        }
+    }
+
+    /// Evidence of a soft (JPDA) association.
+    pub fn soft(
+        association_probability: f64,
+        dominant_probability: f64,
+        log_likelihoods: &'a [f64],
+        existence: Option<f64>,
+    ) -> Self {
+        ScanEvidence {
+            association_probability,
+            dominant_probability,
+            log_likelihoods,
+            soft: true,
+            existence,
+        }
+    }
 }
 
 /// A confirmation / deletion rule. Implementations are small parameter values; the per-track
@@ -127,13 +160,17 @@ fn check_probability(name: &'static str, p: f64, open_top: bool) -> Result<f64, 
 ///   missed twice is gone after its third scan;
 /// - a confirmed track is deleted when its last `N_d` scans hold at least `M_d` misses.
 ///
-/// Under soft association a scan counts as a hit when the association probability is at least
-/// `hit_threshold` (default 0.2, as MATLAB's `trackerJPDA` `HitMissThreshold`).
+/// Under soft association a scan counts as a hit when the association probability carried by
+/// detections of which the track is the most probable origin
+/// ([`ScanEvidence::dominant_probability`]) is at least `hit_threshold` (default 0.2, as
+/// MATLAB's `trackerJPDA` `HitMissThreshold`). Without that restriction, tentative tracks born
+/// next to a confirmed one would collect hits from its detections and be confirmed as
+/// duplicates of it.
 ///
 /// ```
 /// use kestrel::tracking::{HistoryLogic, ScanEvidence, TrackLogic, TrackStatus};
 /// let logic = HistoryLogic::default(); // confirm 2 of 3, delete after 6 misses of 6
-/// let hit = ScanEvidence { association_probability: 1.0, log_likelihoods: &[-2.0], soft: false, existence: None };
+/// let hit = ScanEvidence::hit(&[-2.0]);
 /// let (mut h, status) = logic.initiate();
 /// assert_eq!(status, TrackStatus::Tentative);
 /// assert_eq!(logic.update(&mut h, status, &ScanEvidence::MISSED), TrackStatus::Tentative);
@@ -298,7 +335,7 @@ impl TrackLogic for HistoryLogic {
             return status;
         }
         let hit = if evidence.soft {
-            evidence.association_probability >= self.hit_threshold
+            evidence.dominant_probability >= self.hit_threshold
         } else {
             evidence.association_probability >= 0.5
         };
@@ -722,7 +759,7 @@ impl TrackLogic for AnyTrackLogic {
         // A state made by another logic (only possible if the caller swaps logics between
         // scans) is restarted from this logic's initial state.
         let matches = matches!(
-            (&*self, &*state),
+            (self, &*state),
             (Self::History(_), AnyLogicState::History(_))
                 | (Self::Score(_), AnyLogicState::Score(_))
                 | (Self::Existence(_), AnyLogicState::Existence(_))

@@ -82,7 +82,7 @@ impl<const C: usize, const M: usize> ImmEstimator<C, M> {
         }
         let total = weights.iter().sum::<f64>() + missed_weight;
         let bad = |w: f64| !(w.is_finite() && w >= 0.0);
-        if bad(missed_weight) || weights.iter().any(|&w| bad(w)) || !(total > 0.0) {
+        if bad(missed_weight) || weights.iter().any(|&w| bad(w)) || total <= 0.0 {
             return Err(EstimationError::InvalidParameter {
                 name: "association weights",
                 reason: "weights must be finite, non-negative and not all zero".into(),

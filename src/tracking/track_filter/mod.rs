@@ -136,7 +136,7 @@ pub(crate) fn weight_total<const M: usize>(
     }
     let total = weights.iter().sum::<f64>() + missed_weight;
     let bad = |w: f64| !(w.is_finite() && w >= 0.0);
-    if bad(missed_weight) || weights.iter().any(|&w| bad(w)) || !(total > 0.0) {
+    if bad(missed_weight) || weights.iter().any(|&w| bad(w)) || total <= 0.0 {
         return Err(EstimationError::InvalidParameter {
             name: "association weights",
             reason: "weights must be finite, non-negative and not all zero".into(),

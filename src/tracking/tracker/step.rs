@@ -264,6 +264,13 @@ where
     }
 
     fn update_tracks(&mut self) {
+        // the largest association probability of each detection over all tracks
+        self.claimed.clear();
+        self.claimed.resize(self.dets.len(), 0.0);
+        for (p, &w) in self.pairs.iter().zip(&self.output.pair_weights) {
+            let best = &mut self.claimed[p.detection];
+            *best = best.max(w);
+        }
         let smoother = self
             .extent_smoother
             .or_else(|| ExtentSmoother::new(0.3).ok());
@@ -281,6 +288,7 @@ where
             self.cand_ll.clear();
             let mut missed = 1.0;
             let mut existence = None;
+            let mut dominant = 0.0;
             if gated {
                 let r = row;
                 row += 1;
@@ -289,6 +297,9 @@ where
                 for k in self.track_pairs[r]..self.track_pairs[r + 1] {
                     let w = self.output.pair_weights[k];
                     let d = self.pairs[k].detection;
+                    if w > 0.0 && w >= self.claimed[d] {
+                        dominant += w;
+                    }
                     if soft || w > 0.0 {
                         self.cand_z.push(self.dets[d]);
                         self.cand_w.push(w);
@@ -315,6 +326,7 @@ where
             } else {
                 ScanEvidence {
                     association_probability: detected,
+                    dominant_probability: if soft { dominant } else { detected },
                     log_likelihoods: &self.cand_ll,
                     soft,
                     existence,
