@@ -14,12 +14,16 @@
 //! - [`tracking`]: assignment, k-best assignments, gating, clustering, DBSCAN, OSPA/GOSPA/CLEAR MOT.
 //! - [`mapping`]: occupancy grids (log-odds, ray casting), cost maps, distance transforms, map files.
 //! - [`planning`]: grid A* and Dijkstra, A* on graphs.
+//! - [`learning`] (feature `learning`): dfdx emulators and policies trained by back-propagation
+//!   through time.
 //! - [`viz`] (feature `viz`): conversions from library types to Rerun archetypes.
 #![warn(missing_docs)]
 
 pub mod control;
 pub mod estimation;
 pub mod geometry;
+#[cfg(feature = "learning")]
+pub mod learning;
 pub mod mapping;
 pub mod models;
 pub mod planning;
