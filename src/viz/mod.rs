@@ -16,9 +16,11 @@
 
 mod ellipse;
 mod series;
+mod vehicle;
 
 pub use ellipse::{covariance_outline, log_covariance_ellipse, log_covariance_ellipses};
 pub use series::{log_scalar, log_series_style};
+pub use vehicle::{circle_outlines, discs, log_plan, log_vehicle, polyline, Footprint};
 
 /// A colour (RGBA) from a fixed palette that stays readable on the viewer's dark background;
 /// `index` cycles through it so each algorithm of a run gets its own colour.

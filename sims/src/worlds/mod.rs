@@ -2,3 +2,4 @@
 pub mod landmarks;
 pub mod maneuvering;
 pub mod pendulum;
+pub mod vehicle;
