@@ -405,3 +405,54 @@ impl<F, P: DetectionPosition<M>, const N: usize, const M: usize> Initiator<F, M>
         out.tracks.sort_by_key(|&(_, i)| i);
     }
 }
+
+/// Single-point, two-point or no initiation, chosen at run time (for scenario files).
+///
+/// ```
+/// use kestrel::estimation::KalmanFilter;
+/// use kestrel::models::{measurement::PositionMeasurement, motion::ConstantVelocity};
+/// use kestrel::tracking::{
+///     AnyInitiator, KalmanTrack, SinglePointInitiator, StateLayout, TwoPointInitiator,
+/// };
+/// type Kf = KalmanTrack<4, ConstantVelocity, PositionMeasurement<4>>;
+/// let (cv, gps) = (ConstantVelocity::new(0.1).unwrap(),
+///                  PositionMeasurement::<4>::new(ConstantVelocity::POSITION, 0.5).unwrap());
+/// let layout = StateLayout::new(ConstantVelocity::POSITION, ConstantVelocity::VELOCITY, 0.0).unwrap();
+/// let by_name = |name: &str| -> AnyInitiator<Kf, PositionMeasurement<4>, 4> {
+///     let build: kestrel::tracking::FilterBuilder<Kf, 4> =
+///         Box::new(move |x, p| Ok(KalmanTrack::new(KalmanFilter::new(x, p)?, cv, gps)));
+///     match name {
+///         "single_point" => AnyInitiator::SinglePoint(SinglePointInitiator::new(gps, layout, 5.0, build).unwrap()),
+///         "two_point" => AnyInitiator::TwoPoint(Box::new(TwoPointInitiator::new(gps, layout, 30.0, build).unwrap())),
+///         _ => AnyInitiator::None,
+///     }
+/// };
+/// assert!(matches!(by_name("two_point"), AnyInitiator::TwoPoint(_)));
+/// ```
+#[derive(Debug)]
+pub enum AnyInitiator<F, P, const N: usize> {
+    /// [`SinglePointInitiator`].
+    SinglePoint(SinglePointInitiator<F, P, N>),
+    /// [`TwoPointInitiator`] (boxed: it carries its candidate and solver buffers).
+    TwoPoint(Box<TwoPointInitiator<F, P, N>>),
+    /// [`NoInitiation`].
+    None,
+}
+
+impl<F, P: DetectionPosition<M>, const N: usize, const M: usize> Initiator<F, M>
+    for AnyInitiator<F, P, N>
+{
+    fn initiate(
+        &mut self,
+        dt: f64,
+        detections: &[SVector<f64, M>],
+        unclaimed: &[usize],
+        out: &mut Initiated<F>,
+    ) {
+        match self {
+            Self::SinglePoint(i) => i.initiate(dt, detections, unclaimed, out),
+            Self::TwoPoint(i) => i.initiate(dt, detections, unclaimed, out),
+            Self::None => {}
+        }
+    }
+}

@@ -49,8 +49,8 @@ pub use association::{AnyAssociator, AssociationInput, AssociationOutput, Associ
 pub use extended::{cluster_detections, wrap_half, Extent, ExtentSmoother};
 pub use gnn::{Gnn, GnnCost};
 pub use initiation::{
-    DetectionPosition, FilterBuilder, Initiated, Initiator, NoInitiation, SinglePointInitiator,
-    StateLayout, TwoPointInitiator,
+    AnyInitiator, DetectionPosition, FilterBuilder, Initiated, Initiator, NoInitiation,
+    SinglePointInitiator, StateLayout, TwoPointInitiator,
 };
 pub use jpda::Jpda;
 pub use track::{Track, TrackId};

@@ -55,6 +55,32 @@ pub struct MeasurementPrediction<const M: usize> {
 ///
 /// `N` is the state dimension the tracker reports (the common state for an IMM), `M` the
 /// measurement dimension. Every method must leave the filter unchanged when it returns an error.
+/// The trait is object safe: `Box<dyn TrackFilter<N, M> + Send>` is itself a track filter, so a
+/// runner can pick the filter by name.
+///
+/// ```
+/// use nalgebra::{Matrix4, Vector2, Vector4};
+/// use kestrel::estimation::{ExtendedKalmanFilter, KalmanFilter, SigmaPoints, UnscentedKalmanFilter};
+/// use kestrel::models::{measurement::PositionMeasurement, motion::ConstantVelocity};
+/// use kestrel::tracking::{ExtendedTrack, KalmanTrack, TrackFilter, UnscentedTrack};
+/// let (cv, gps) = (ConstantVelocity::new(0.1).unwrap(),
+///                  PositionMeasurement::<4>::new(ConstantVelocity::POSITION, 0.5).unwrap());
+/// let (x, p) = (Vector4::new(0.0, 1.0, 0.0, 0.0), Matrix4::identity());
+/// let by_name = |name: &str| -> Box<dyn TrackFilter<4, 2> + Send> {
+///     match name {
+///         "ekf" => Box::new(ExtendedTrack::new(ExtendedKalmanFilter::new(x, p).unwrap(), cv, gps)),
+///         "ukf" => Box::new(UnscentedTrack::new(
+///             UnscentedKalmanFilter::new(x, p, SigmaPoints::merwe(0.5, 2.0, 0.0).unwrap()).unwrap(), cv, gps)),
+///         _ => Box::new(KalmanTrack::new(KalmanFilter::new(x, p).unwrap(), cv, gps)),
+///     }
+/// };
+/// let (mut kf, mut ukf) = (by_name("kf"), by_name("ukf"));
+/// for f in [&mut kf, &mut ukf] {
+///     f.predict(1.0).unwrap();
+///     f.update(&Vector2::new(1.2, 0.1)).unwrap();
+/// }
+/// assert!((kf.state() - ukf.state()).amax() < 1e-9); // a linear problem: the same estimate
+/// ```
 pub trait TrackFilter<const N: usize, const M: usize> {
     /// Predicts over `dt` seconds.
     fn predict(&mut self, dt: f64) -> Result<(), EstimationError>;
