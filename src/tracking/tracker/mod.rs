@@ -35,7 +35,8 @@
 //! # Cost
 //! Per scan `O(T + D log D)` plus the gating range queries, the association (linear in the
 //! gated pairs for well-separated objects) and the filter steps. Buffers are reused: after the
-//! first scans of a given size, a scan allocates only for new tracks.
+//! first scans of a given size, a scan allocates only for new tracks, for the kd-tree that
+//! [`Gating`] rebuilds per scan, and in the k-best fallback of JPDA.
 
 mod report;
 mod step;
