@@ -13,6 +13,7 @@ mod graph_astar;
 mod grid_astar;
 mod grid_jps;
 mod grid_search;
+mod radix_heap;
 pub mod sampling;
 
 pub use dijkstra::GridDijkstra;
