@@ -3,8 +3,8 @@
 //! An [`Associator`] receives one scan's gated pairs (with their Mahalanobis distances and
 //! Gaussian log-likelihoods) and the clusters of tracks that share detections, and writes one
 //! weight per gated pair plus, per track, the probability that none of its detections is its
-//! own. Hard associators ([`Gnn`](super::Gnn)) write weights 0 or 1; soft ones
-//! ([`Jpda`](super::Jpda)) write marginal association probabilities. [`AnyAssociator`] picks one
+//! own. Hard associators ([`Gnn`]) write weights 0 or 1; soft ones
+//! ([`Jpda`]) write marginal association probabilities. [`AnyAssociator`] picks one
 //! at run time (for scenario files).
 
 use super::{Cluster, GatedPair, Gnn, Jpda, TrackingError};

@@ -21,20 +21,23 @@
 //! order leaks into any output. Errors are [`TrackingError`].
 
 mod assignment;
-mod association;
 mod clustering;
 mod dbscan;
 mod error;
-mod extended;
 mod gating;
-mod gnn;
-mod initiation;
-mod jpda;
 mod murty;
-mod track;
-mod track_filter;
-mod track_logic;
-mod tracker;
+
+// The tracker's roles: public modules so that their documentation (the algorithms, the
+// conventions, the Stone Soup mapping) is reachable; their items are re-exported below.
+pub mod association;
+pub mod extended;
+pub mod gnn;
+pub mod initiation;
+pub mod jpda;
+pub mod track;
+pub mod track_filter;
+pub mod track_logic;
+pub mod tracker;
 
 pub mod metrics;
 
