@@ -1,4 +1,4 @@
-//! The `kestrel` command: `run`, `list`, `check`.
+//! The `kestrel` command: `run`, `list`, `check`, `train`.
 
 use crate::monte_carlo::run_batch;
 use crate::report::{format_table, MetricSet, Summary};
@@ -11,6 +11,22 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+
+/// Prints to stdout; a closed pipe (`kestrel list | head`) is not an error worth a panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// Prints without a newline, as [`say!`].
+macro_rules! say_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
 
 /// Kestrel: robot state estimation, tracking, mapping, planning and learned control.
 #[derive(Debug, Parser)]
@@ -36,6 +52,35 @@ enum Command {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
+    /// Train a learned model: weights (safetensors), <out>/train_<task>.json and a recording.
+    Train(TrainArgs),
+}
+
+#[derive(Debug, Args)]
+struct TrainArgs {
+    /// What to train.
+    #[arg(value_enum)]
+    task: crate::train::Task,
+    /// Output directory for train_<task>.json and train_<task>.rrd.
+    #[arg(long, default_value = "runs")]
+    out: PathBuf,
+    /// Seed (the committed weights were trained with the default).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Directory for the weights files [default: weights/<task> at the repository root].
+    #[arg(long)]
+    weights: Option<PathBuf>,
+    /// Time this many training steps of the final lesson's size (batch, unroll) and exit.
+    #[arg(long)]
+    bench_steps: Option<usize>,
+    /// Unroll length of the timed steps.
+    #[arg(long, default_value_t = 200)]
+    bench_unroll: usize,
+    /// Training steps per curriculum lesson (default: the pipeline's own).
+    #[arg(long)]
+    lesson_iterations: Option<usize>,
+    #[command(flatten)]
+    viz: VizArgs,
 }
 
 #[derive(Debug, Args)]
@@ -121,6 +166,23 @@ pub fn main() -> anyhow::Result<()> {
         Command::Run(args) => run(args),
         Command::List { dir } => list(&dir),
         Command::Check { scenarios } => check(&scenarios),
+        Command::Train(args) => {
+            let sink = args
+                .viz
+                .sink(&args.out, &format!("train_{}", args.task.name()));
+            crate::train::run(
+                args.task,
+                &crate::train::TrainOptions {
+                    out: args.out,
+                    seed: args.seed,
+                    weights: args.weights,
+                    bench_steps: args.bench_steps,
+                    bench_unroll: args.bench_unroll,
+                    lesson_iterations: args.lesson_iterations,
+                },
+                &sink,
+            )
+        }
     }
 }
 
@@ -199,7 +261,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
             })
             .collect()
     });
-    println!(
+    say!(
         "{} (seed {seed}{}) in {wall_time_s:.2} s\n",
         loaded.name,
         if runs > 1 {
@@ -208,10 +270,10 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
             String::new()
         }
     );
-    print!("{}", format_table(&metrics, std.as_ref()));
+    say_raw!("{}", format_table(&metrics, std.as_ref()));
     if !timings.is_empty() {
-        println!("\ntimings (wall clock, run 0)");
-        print!("{}", format_table(&timings, None));
+        say!("\ntimings (wall clock, run 0)");
+        say_raw!("{}", format_table(&timings, None));
     }
 
     let record = RunRecord {
@@ -230,9 +292,9 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     let json_path = args.out.join(format!("{}.json", loaded.name));
     std::fs::write(&json_path, serde_json::to_string_pretty(&record)? + "\n")
         .with_context(|| format!("cannot write {}", json_path.display()))?;
-    println!("\nwrote {}", json_path.display());
+    say!("\nwrote {}", json_path.display());
     if let Sink::Save(path) = &sink {
-        println!("wrote {}  (view: rerun {})", path.display(), path.display());
+        say!("wrote {}  (view: rerun {})", path.display(), path.display());
     }
     Ok(())
 }
@@ -272,7 +334,7 @@ fn list(dir: &Path) -> anyhow::Result<()> {
         .collect();
     let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
     for (name, desc) in rows {
-        println!("{name:<width$}  {desc}");
+        say!("{name:<width$}  {desc}");
     }
     Ok(())
 }
@@ -281,7 +343,7 @@ fn check(files: &[PathBuf]) -> anyhow::Result<()> {
     let mut failed = 0;
     for file in files {
         match runner::load(file) {
-            Ok(loaded) => println!("ok   {} [{}]", file.display(), loaded.header.kind),
+            Ok(loaded) => say!("ok   {} [{}]", file.display(), loaded.header.kind),
             Err(e) => {
                 failed += 1;
                 eprintln!("FAIL {e}");

@@ -42,3 +42,13 @@ pub fn color(index: usize) -> [u8; 4] {
 pub const TRUTH_COLOR: [u8; 4] = [255, 255, 255, 255];
 /// Grey, for raw measurements.
 pub const MEASUREMENT_COLOR: [u8; 4] = [160, 160, 160, 200];
+
+/// Makes `+y` point up in the 2-D views of everything under `path`.
+///
+/// Rerun's 2-D views put `+y` down (image convention) and ignore `ViewCoordinates`; robot maps
+/// want `+y` up (x east, y north). Logging a static mirror `diag(1, -1, 1)` at the root of the
+/// world entities flips them on screen while the logged coordinates stay the true ones (hovering
+/// a point shows its world coordinates).
+pub fn y_up(rec: &rerun::RecordingStream, path: &str) -> rerun::RecordingStreamResult<()> {
+    rec.log_static(path, &rerun::Transform3D::from_scale([1.0, -1.0, 1.0]))
+}

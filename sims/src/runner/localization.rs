@@ -197,8 +197,11 @@ impl ScenarioKind for LocalizationScenario {
     }
 
     fn blueprint(&self) -> Option<Blueprint> {
-        Some(Blueprint::new(Horizontal::new([
-            Spatial2DView::new("map").with_origin("world").into(),
+        Some(super::layout(Horizontal::new([
+            Spatial2DView::new("map")
+                .with_origin("/")
+                .with_contents(["/world/**"])
+                .into(),
             Vertical::new([
                 TimeSeriesView::new("particle count")
                     .with_origin("plots/particle_count")
@@ -272,19 +275,28 @@ impl LocalizationScenario {
             })
             .collect();
 
-        self.log_static(ctx, &world)?;
-        let mut readings: Vec<RangeReading> = Vec::new();
+        // the world first: the true path, the odometry the robot feels and what it measures
+        let mut truths = Vec::with_capacity(commands.len());
+        let mut odometry_readings = Vec::with_capacity(commands.len());
+        let mut scans = Vec::with_capacity(commands.len());
+        for &(v, omega) in &commands {
+            truth = arc(&truth, v, omega, dt);
+            truths.push(truth);
+            odometry_readings.push(odometry.corrupt(v, omega, &mut world_rng));
+            let mut seen = Vec::new();
+            world.measure(&truth, &mut sensor_rng, &mut seen);
+            scans.push(seen);
+        }
+        self.log_static(ctx, &world, &truths)?;
         let mut failed_updates = 0usize;
         let mut counts = Vec::with_capacity(commands.len());
         let mut errors = Vec::with_capacity(commands.len());
         let mut heading_errors = Vec::with_capacity(commands.len());
         let (speed_std, rate_std) = (odometry.speed_std, odometry.turn_rate_std);
         let bar = ctx.progress(commands.len() as u64, "steps");
-        for (k, &(v, omega)) in commands.iter().enumerate() {
-            // the world moves; the robot feels noisy odometry and measures ranges
-            truth = arc(&truth, v, omega, dt);
-            let (v_odo, omega_odo) = odometry.corrupt(v, omega, &mut world_rng);
-            world.measure(&truth, &mut sensor_rng, &mut readings);
+        for k in 0..commands.len() {
+            let (truth, (v_odo, omega_odo), readings) =
+                (truths[k], odometry_readings[k], &scans[k]);
 
             // Fox's KLD-sampling motion update: sample the odometry noise per particle
             let count = pf.predict_kld_with(&kld, &mut pf_rng, |x, rng| {
@@ -320,7 +332,7 @@ impl LocalizationScenario {
             rec.set_time_sequence("step", k as i64 + 1);
             rec.set_duration_secs("sim_time", (k + 1) as f64 * dt);
             if rec.is_enabled() {
-                self.log_step(ctx, &pf, &truth, &mean, &cov, &readings, &world)?;
+                self.log_step(ctx, &pf, &truth, &mean, &cov, readings, &world)?;
                 viz::log_scalar(rec, "plots/particle_count/pf", count as f64)?;
                 viz::log_scalar(rec, "plots/position_error/pf", err)?;
                 viz::log_scalar(rec, "plots/heading_error/pf", herr)?;
@@ -356,10 +368,16 @@ impl LocalizationScenario {
         Ok(report)
     }
 
-    fn log_static(&self, ctx: &RunContext, world: &LandmarkWorld) -> anyhow::Result<()> {
+    fn log_static(
+        &self,
+        ctx: &RunContext,
+        world: &LandmarkWorld,
+        truths: &[Vector3<f64>],
+    ) -> anyhow::Result<()> {
         let rec = &ctx.rec;
         let [w, h] = self.map.size_m;
         let (w, h) = (w as f32, h as f32);
+        viz::y_up(rec, "world")?;
         rec.log_static(
             "world/map/boundary",
             &rerun::LineStrips2D::new([[[0.0, 0.0], [w, 0.0], [w, h], [0.0, h], [0.0, 0.0]]])
@@ -371,6 +389,11 @@ impl LocalizationScenario {
                 .with_labels((0..world.landmarks.len()).map(|i| format!("L{i}")))
                 .with_colors([[255, 80, 80, 255]])
                 .with_radii([rerun::Radius::new_ui_points(6.0)]),
+        )?;
+        let path: Vec<[f32; 2]> = truths.iter().map(|p| [p[0] as f32, p[1] as f32]).collect();
+        rec.log_static(
+            "world/truth/path",
+            &rerun::LineStrips2D::new([path]).with_colors([[255, 255, 255, 60]]),
         )?;
         viz::log_series_style(
             rec,

@@ -210,8 +210,11 @@ impl ScenarioKind for ManeuveringScenario {
     }
 
     fn blueprint(&self) -> Option<Blueprint> {
-        Some(Blueprint::new(Horizontal::new([
-            Spatial2DView::new("world").with_origin("world").into(),
+        Some(super::layout(Horizontal::new([
+            Spatial2DView::new("world")
+                .with_origin("/")
+                .with_contents(["/world/**"])
+                .into(),
             Vertical::new([
                 TimeSeriesView::new("position error (m)")
                     .with_origin("plots/position_error")
@@ -478,6 +481,7 @@ impl ManeuveringScenario {
         radar: &Radar,
     ) -> anyhow::Result<()> {
         let rec = &ctx.rec;
+        viz::y_up(rec, "world")?;
         let path: Vec<[f32; 2]> = truth
             .iter()
             .map(|(x, _)| [x[0] as f32, x[2] as f32])

@@ -2,10 +2,14 @@
 //! its configuration, steps them, scores them and logs them, and returns a [`Report`].
 
 mod context;
+pub mod lane_tracking;
 pub mod localization;
 pub mod maneuvering_target;
+pub mod mpc_obstacle;
+pub mod mpc_settings;
 pub mod pendulum;
 mod score;
+pub mod truck_backer_upper;
 
 pub use context::{derive_seed, progress_bar, RunContext};
 
@@ -24,6 +28,21 @@ pub trait ScenarioKind: Sized + Send + Sync + 'static {
     fn blueprint(&self) -> Option<rerun::blueprint::Blueprint> {
         None
     }
+}
+
+/// A blueprint with `root` as its layout and the side panels collapsed (users can expand them),
+/// so a recording opens on its views. The time panel follows the `step` timeline.
+pub fn layout(root: impl Into<rerun::blueprint::ContainerLike>) -> rerun::blueprint::Blueprint {
+    use rerun::blueprint::components::PanelState;
+    use rerun::blueprint::{BlueprintPanel, SelectionPanel, TimePanel};
+    rerun::blueprint::Blueprint::new(root)
+        .with_blueprint_panel(BlueprintPanel::new().with_state(PanelState::Collapsed))
+        .with_selection_panel(SelectionPanel::new().with_state(PanelState::Collapsed))
+        .with_time_panel(
+            TimePanel::new()
+                .with_state(PanelState::Collapsed)
+                .with_timeline("step"),
+        )
 }
 
 /// Object-safe form of [`ScenarioKind`].
@@ -63,6 +82,14 @@ fn registry() -> Vec<(&'static str, Loader)> {
         (
             maneuvering_target::ManeuveringScenario::KIND,
             loader::<maneuvering_target::ManeuveringScenario>,
+        ),
+        (
+            mpc_obstacle::MpcObstacleScenario::KIND,
+            loader::<mpc_obstacle::MpcObstacleScenario>,
+        ),
+        (
+            lane_tracking::LaneTrackingScenario::KIND,
+            loader::<lane_tracking::LaneTrackingScenario>,
         ),
     ]
 }

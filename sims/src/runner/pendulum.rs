@@ -290,12 +290,14 @@ impl ScenarioKind for PendulumScenario {
             let n = &case.name;
             top.push(
                 Spatial2DView::new(format!("{n}: pendulum"))
-                    .with_origin(format!("{n}/pendulum"))
+                    .with_origin("/")
+                    .with_contents([format!("/{n}/pendulum/**")])
                     .into(),
             );
             top.push(
                 Spatial2DView::new(format!("{n}: phase plane (theta, omega)"))
-                    .with_origin(format!("{n}/phase"))
+                    .with_origin("/")
+                    .with_contents([format!("/{n}/phase/**")])
                     .into(),
             );
             plots.push(
@@ -309,7 +311,7 @@ impl ScenarioKind for PendulumScenario {
                     .into(),
             );
         }
-        Some(Blueprint::new(Vertical::new([
+        Some(super::layout(Vertical::new([
             Horizontal::new(top).into(),
             Horizontal::new(plots).into(),
         ])))
@@ -384,6 +386,24 @@ impl PendulumScenario {
             .with_ess_threshold(f.ess_threshold)?;
         let noise = Normal::new(0.0, self.sensor.angle_std_rad)?;
 
+        // the world first: the whole true run and its measurements, then the filters on them
+        let truths: Vec<Vector2<f64>> =
+            (0..steps).map(|_| world.step(dt, &mut world_rng)).collect();
+        let measurements: Vec<Vector1<f64>> = truths
+            .iter()
+            .map(|x| Vector1::new(x[0] + noise.sample(&mut sensor_rng)))
+            .collect();
+        if ctx.rec.is_enabled() {
+            let orbit: Vec<[f32; 2]> = std::iter::once(truth0)
+                .chain(truths.iter().copied())
+                .map(|x| [x[0] as f32, x[1] as f32])
+                .collect();
+            ctx.rec.log_static(
+                format!("{name}/phase/truth_path"),
+                &rerun::LineStrips2D::new([orbit]).with_colors([[255, 255, 255, 70]]),
+            )?;
+        }
+
         let mut stats: [ErrorStats; 4] = Default::default();
         let mut rate_sq = [0.0f64; 4];
         let mut rejected = [0usize; 4];
@@ -391,8 +411,7 @@ impl PendulumScenario {
         let bar = ctx.progress(steps as u64, name);
         for k in 1..=steps {
             let t = k as f64 * dt;
-            let truth = world.step(dt, &mut world_rng);
-            let z = Vector1::new(truth[0] + noise.sample(&mut sensor_rng));
+            let (truth, z) = (truths[k - 1], measurements[k - 1]);
 
             // predict and update each filter; a rejected step is counted, not fatal
             let mut nis = [None; 4];
@@ -469,6 +488,7 @@ impl PendulumScenario {
 
     fn log_static(&self, ctx: &RunContext, name: &str) -> anyhow::Result<()> {
         let rec = &ctx.rec;
+        viz::y_up(rec, name)?;
         let l = self.pendulum.length_m as f32;
         rec.log_static(
             format!("{name}/pendulum/pivot"),
