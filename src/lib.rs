@@ -31,3 +31,8 @@ pub mod tracking;
 
 #[cfg(feature = "viz")]
 pub mod viz;
+
+/// The examples in README.md, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
