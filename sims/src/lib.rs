@@ -10,4 +10,5 @@ pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod sink;
+pub mod train;
 pub mod worlds;

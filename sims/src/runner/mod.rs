@@ -91,6 +91,10 @@ fn registry() -> Vec<(&'static str, Loader)> {
             lane_tracking::LaneTrackingScenario::KIND,
             loader::<lane_tracking::LaneTrackingScenario>,
         ),
+        (
+            truck_backer_upper::TruckScenario::KIND,
+            loader::<truck_backer_upper::TruckScenario>,
+        ),
     ]
 }
 

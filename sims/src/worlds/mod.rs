@@ -3,3 +3,4 @@ pub mod landmarks;
 pub mod maneuvering;
 pub mod pendulum;
 pub mod vehicle;
+pub mod truck;

@@ -1,0 +1,639 @@
+//! `kestrel train truck`: the truck backer-upper pipeline.
+//!
+//! 1. **Data**: random-steering rollouts of the true kinematics ([`random_rollouts`]) from the
+//!    course's start distribution; whole episodes are split 90 / 10 into training and held-out
+//!    sets.
+//! 2. **Emulator**: [`TruckEmulator`] fitted to the training transitions (Adam on the
+//!    normalised state change); reported: held-out one-step RMSE per state and the error
+//!    after 50 open-loop steps with the recorded steering.
+//! 3. **Controller**: [`TruckController`] trained by back-propagation through time through the
+//!    frozen emulator ([`train_curriculum`]) over lessons whose start boxes widen from "close
+//!    to the dock, aligned" to beyond the evaluation region; after every lesson the controller
+//!    is scored in the true kinematics on the lesson's starts and on the evaluation region.
+//! 4. **Output**: `emulator.safetensors`, `controller.safetensors` in the weights directory,
+//!    `train_truck.json` (every figure) and the recording: `plots/emulator_loss`,
+//!    `plots/loss`, `plots/lesson_success/*`, example episodes per lesson under
+//!    `world/lessons/<k>`.
+//!
+//! Everything random derives from the seed; with the same seed and build the weights are
+//! bit-identical (dfdx's CPU kernels are deterministic for these sizes).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::Context;
+use kestrel::learning::{
+    train_curriculum, BpttConfig, BpttStep, CurriculumObserver, FitConfig, LearningError, Lesson,
+    PolicyTrainer, StartDistribution, Transitions,
+};
+use nalgebra::{Vector1, Vector4};
+use rand::rngs::StdRng;
+use rand::{RngCore, SeedableRng};
+use rerun::RecordingStream;
+use serde::Serialize;
+
+use super::truck_models::{
+    controller_features, controller_standardization_states, emulator_features, objective,
+    TruckController, TruckEmulator, CONTROLLER_FILE, EMULATOR_FILE,
+};
+use crate::runner::{derive_seed, progress_bar};
+use crate::worlds::truck::{
+    random_rollouts, run_episodes, Episode, Outcome, StartRegion, TruckWorld,
+};
+
+/// Settings of the pipeline (the defaults are what the committed weights were trained with).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrainConfig {
+    /// Base seed.
+    pub seed: u64,
+    /// Random-steering episodes for the emulator's data.
+    pub data_episodes: usize,
+    /// Longest random-steering episode.
+    pub data_steps: usize,
+    /// Probability per step of a new random steering angle.
+    pub data_switch: f64,
+    /// Emulator fit: Adam steps.
+    pub emulator_iterations: usize,
+    /// Emulator fit: minibatch.
+    pub emulator_batch: usize,
+    /// Emulator fit: learning rate.
+    pub emulator_learning_rate: f64,
+    /// Number of curriculum lessons.
+    pub lessons: usize,
+    /// BPTT steps per lesson.
+    pub lesson_iterations: usize,
+    /// Episodes per BPTT step.
+    pub batch_size: usize,
+    /// Adam learning rate of the controller (lessons after the first half use half of it).
+    pub learning_rate: f64,
+    /// Global gradient-norm clip.
+    pub clip_norm: f64,
+    /// Episodes per lesson-end evaluation in the true kinematics.
+    pub eval_episodes: usize,
+    /// Step limit of an evaluation episode.
+    pub eval_max_steps: usize,
+    /// Example episodes logged per lesson.
+    pub logged_episodes: usize,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            seed: 1,
+            data_episodes: 2000,
+            data_steps: 100,
+            data_switch: 0.05,
+            emulator_iterations: 6000,
+            emulator_batch: 256,
+            emulator_learning_rate: 3e-3,
+            lessons: 12,
+            lesson_iterations: 200,
+            batch_size: 64,
+            learning_rate: 1e-3,
+            clip_norm: 1.0,
+            eval_episodes: 200,
+            eval_max_steps: 1500,
+            logged_episodes: 6,
+        }
+    }
+}
+
+/// The starts of one lesson.
+#[derive(Debug, Clone, Copy)]
+pub struct LessonStarts {
+    world: TruckWorld,
+    /// The region.
+    pub region: StartRegion,
+}
+
+impl StartDistribution<4> for LessonStarts {
+    fn sample(&self, rng: &mut dyn RngCore) -> Vector4<f64> {
+        self.region.sample(&self.world, rng)
+    }
+}
+
+/// The curriculum: `count` lessons whose boxes widen linearly from hitch `x in [5, 7]`,
+/// `|y| <= 0.5`, `|theta1| <= 5 deg`, `|theta0 - theta1| <= 3 deg` to `x in [5, 38]`,
+/// `|y| <= 9.5`, `|theta1| <= 115 deg`, `|theta0 - theta1| <= 45 deg` (beyond the evaluation
+/// region), with unroll limits long enough to reach the wall (`12 (x_max + y_max) + 60`
+/// steps, at most 800).
+pub fn lessons(world: &TruckWorld, config: &TrainConfig) -> Vec<Lesson<LessonStarts>> {
+    let count = config.lessons.max(1);
+    (0..count)
+        .map(|k| {
+            let s = (k + 1) as f64 / count as f64;
+            let lerp = |a: f64, b: f64| a + s * (b - a);
+            let (x_max, y_max) = (lerp(7.0, 38.0), lerp(0.5, 9.5));
+            let region = StartRegion::Box {
+                x_min: 5.0,
+                x_max,
+                y_max,
+                trailer_max: lerp(5.0, 115.0).to_radians(),
+                hitch_max: lerp(3.0, 45.0).to_radians(),
+            };
+            Lesson {
+                name: format!("lesson {:02}: x <= {x_max:.1}, |y| <= {y_max:.1}", k + 1),
+                starts: LessonStarts {
+                    world: *world,
+                    region,
+                },
+                iterations: config.lesson_iterations,
+                batch_size: config.batch_size,
+                max_steps: ((12.0 * (x_max + y_max) + 60.0) as usize).min(800),
+                learning_rate: if 2 * k < count {
+                    config.learning_rate
+                } else {
+                    0.5 * config.learning_rate
+                },
+            }
+        })
+        .collect()
+}
+
+/// Success statistics of a set of episodes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct EpisodeStats {
+    /// Episodes.
+    pub episodes: usize,
+    /// Fraction docked.
+    pub success_rate: f64,
+    /// Count per outcome.
+    pub outcomes: BTreeMap<String, usize>,
+    /// Mean `|y_rear|` at the wall over the episodes that reached it (docked or missed).
+    pub mean_position_error: f64,
+    /// Mean `|theta1|` (degrees) at the wall over the episodes that reached it.
+    pub mean_angle_error_deg: f64,
+}
+
+/// Summarises episodes.
+pub fn episode_stats(episodes: &[Episode]) -> EpisodeStats {
+    let mut outcomes: BTreeMap<String, usize> = Outcome::ALL
+        .iter()
+        .map(|o| (o.name().to_string(), 0))
+        .collect();
+    let (mut pos, mut ang, mut at_wall) = (0.0, 0.0, 0usize);
+    for e in episodes {
+        *outcomes.entry(e.outcome.name().to_string()).or_default() += 1;
+        if matches!(e.outcome, Outcome::Docked | Outcome::MissedDock) {
+            pos += e.position_error;
+            ang += e.angle_error.to_degrees();
+            at_wall += 1;
+        }
+    }
+    let n = episodes.len().max(1) as f64;
+    EpisodeStats {
+        episodes: episodes.len(),
+        success_rate: outcomes["docked"] as f64 / n,
+        outcomes,
+        mean_position_error: pos / at_wall.max(1) as f64,
+        mean_angle_error_deg: ang / at_wall.max(1) as f64,
+    }
+}
+
+/// Runs a controller from `count` starts of `region` (drawn with `rng`) in the true
+/// kinematics.
+pub fn evaluate_controller(
+    world: &TruckWorld,
+    controller: &TruckController,
+    region: &StartRegion,
+    count: usize,
+    max_steps: usize,
+    keep_paths: bool,
+    rng: &mut dyn RngCore,
+) -> anyhow::Result<Vec<Episode>> {
+    let starts: Vec<Vector4<f64>> = (0..count).map(|_| region.sample(world, rng)).collect();
+    run_episodes(world, &starts, max_steps, keep_paths, |states| {
+        controller
+            .act_batch(states)
+            .map(|u| u.iter().map(|a| a[0]).collect::<Vec<f64>>())
+    })
+}
+
+/// The emulator's held-out accuracy.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct EmulatorAccuracy {
+    /// Training transitions.
+    pub train_transitions: usize,
+    /// Held-out transitions.
+    pub heldout_transitions: usize,
+    /// Final training loss (normalised MSE).
+    pub train_loss: f64,
+    /// Held-out one-step normalised MSE.
+    pub heldout_normalized_mse: f64,
+    /// Held-out one-step RMSE of `x, y, theta0, theta1`.
+    pub one_step_rmse: [f64; 4],
+    /// Held-out windows of 50 steps rolled open loop.
+    pub windows_50: usize,
+    /// Mean hitch position error after 50 steps.
+    pub mean_position_error_50: f64,
+    /// Mean |theta0| error (degrees) after 50 steps.
+    pub mean_cab_angle_error_deg_50: f64,
+    /// Mean |theta1| error (degrees) after 50 steps.
+    pub mean_trailer_angle_error_deg_50: f64,
+    /// The true mean hitch displacement over 50 steps (for scale).
+    pub mean_displacement_50: f64,
+}
+
+fn transitions(episodes: &[(Vec<Vector4<f64>>, Vec<f64>)]) -> Transitions<4, 1> {
+    let mut data = Transitions::default();
+    for (states, actions) in episodes {
+        for (t, phi) in actions.iter().enumerate() {
+            data.push(states[t], Vector1::new(*phi), states[t + 1]);
+        }
+    }
+    data
+}
+
+/// Held-out accuracy: one-step errors and 50-step open-loop errors on `heldout` episodes.
+pub fn emulator_accuracy(
+    emulator: &TruckEmulator,
+    heldout: &[(Vec<Vector4<f64>>, Vec<f64>)],
+) -> anyhow::Result<EmulatorAccuracy> {
+    let data = transitions(heldout);
+    let one = emulator.evaluate(&data)?;
+    // Every window of 50 steps starting at multiples of 25, rolled as one batch.
+    let mut starts = Vec::new();
+    for (e, (_, actions)) in heldout.iter().enumerate() {
+        let mut t = 0;
+        while t + 50 <= actions.len() {
+            starts.push((e, t));
+            t += 25;
+        }
+    }
+    let mut x: Vec<Vector4<f64>> = starts.iter().map(|&(e, t)| heldout[e].0[t]).collect();
+    for k in 0..50 {
+        let u: Vec<Vector1<f64>> = starts
+            .iter()
+            .map(|&(e, t)| Vector1::new(heldout[e].1[t + k]))
+            .collect();
+        x = emulator.predict_batch(&x, &u)?;
+    }
+    let (mut pos, mut a0, mut a1, mut disp) = (0.0, 0.0, 0.0, 0.0);
+    for (p, &(e, t)) in x.iter().zip(&starts) {
+        let truth = heldout[e].0[t + 50];
+        pos += (p.xy() - truth.xy()).norm();
+        a0 += kestrel::geometry::wrap_angle(p[2] - truth[2])
+            .abs()
+            .to_degrees();
+        a1 += kestrel::geometry::wrap_angle(p[3] - truth[3])
+            .abs()
+            .to_degrees();
+        disp += (truth.xy() - heldout[e].0[t].xy()).norm();
+    }
+    let n = starts.len().max(1) as f64;
+    Ok(EmulatorAccuracy {
+        train_transitions: 0,
+        heldout_transitions: data.len(),
+        train_loss: f64::NAN,
+        heldout_normalized_mse: one.normalized_mse,
+        one_step_rmse: [one.rmse[0], one.rmse[1], one.rmse[2], one.rmse[3]],
+        windows_50: starts.len(),
+        mean_position_error_50: pos / n,
+        mean_cab_angle_error_deg_50: a0 / n,
+        mean_trailer_angle_error_deg_50: a1 / n,
+        mean_displacement_50: disp / n,
+    })
+}
+
+/// Generates the data and fits the emulator (stream ids 1 and 2 of the seed).
+pub fn train_emulator(
+    world: &TruckWorld,
+    config: &TrainConfig,
+    mut observer: impl FnMut(usize, f64),
+) -> anyhow::Result<(TruckEmulator, EmulatorAccuracy)> {
+    let mut data_rng = StdRng::seed_from_u64(derive_seed(config.seed, 1));
+    let episodes = random_rollouts(
+        world,
+        &StartRegion::Course,
+        config.data_episodes,
+        config.data_steps,
+        config.data_switch,
+        &mut data_rng,
+    );
+    let split = episodes.len() * 9 / 10;
+    let (train, heldout) = episodes.split_at(split);
+    let data = transitions(train);
+    let mut emulator = TruckEmulator::new(emulator_features()?, derive_seed(config.seed, 2))?;
+    let mut fit_rng = StdRng::seed_from_u64(derive_seed(config.seed, 3));
+    let fit = FitConfig {
+        iterations: config.emulator_iterations,
+        batch_size: config.emulator_batch,
+        learning_rate: config.emulator_learning_rate,
+    };
+    let train_loss = emulator.fit(&data, &fit, &mut fit_rng, &mut observer)?;
+    let mut accuracy = emulator_accuracy(&emulator, heldout)?;
+    accuracy.train_transitions = data.len();
+    accuracy.train_loss = train_loss;
+    Ok((emulator, accuracy))
+}
+
+/// A fresh controller (stream 4 of the seed) with its input standardisation.
+pub fn new_controller(
+    config: &TrainConfig,
+    world: &TruckWorld,
+) -> Result<TruckController, LearningError> {
+    let mut features = controller_features()?;
+    features.fit_standardization(&controller_standardization_states())?;
+    TruckController::new(
+        features,
+        Vector1::new(world.truck.max_steering()),
+        derive_seed(config.seed, 4),
+    )
+}
+
+/// What the whole pipeline measured (written as `train_truck.json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct TrainSummary {
+    /// The settings.
+    pub config: TrainConfig,
+    /// Emulator accuracy.
+    pub emulator: EmulatorAccuracy,
+    /// Per lesson: name, final loss, success on its own starts, success on the evaluation
+    /// region.
+    pub lessons: Vec<LessonSummary>,
+    /// Wall-clock seconds: data + emulator, curriculum, total.
+    pub timings_s: BTreeMap<String, f64>,
+    /// Mean wall-clock milliseconds per BPTT step, per lesson.
+    pub step_ms: Vec<f64>,
+}
+
+/// One lesson's figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct LessonSummary {
+    /// Its name.
+    pub name: String,
+    /// Mean loss of its last tenth of steps.
+    pub final_loss: f64,
+    /// Success in the true kinematics from its own starts.
+    pub own: EpisodeStats,
+    /// Success in the true kinematics from the evaluation region.
+    pub evaluation: EpisodeStats,
+}
+
+struct Observer<'a> {
+    world: TruckWorld,
+    config: &'a TrainConfig,
+    lessons: &'a [Lesson<LessonStarts>],
+    rec: &'a RecordingStream,
+    bar: indicatif::ProgressBar,
+    global: usize,
+    results: Vec<(EpisodeStats, EpisodeStats)>,
+    lesson_start: Instant,
+    step_ms: Vec<f64>,
+}
+
+impl CurriculumObserver<4, 1, 8, 25> for Observer<'_> {
+    fn step(&mut self, lesson: usize, _iteration: usize, step: &BpttStep) {
+        self.global += 1;
+        self.bar.inc(1);
+        if self.rec.is_enabled() {
+            self.rec.set_time_sequence("iteration", self.global as i64);
+            let _ = kestrel::viz::log_scalar(self.rec, "plots/loss/total", step.loss);
+            let _ = kestrel::viz::log_scalar(self.rec, "plots/loss/terminal", step.terminal_loss);
+            let _ = kestrel::viz::log_scalar(self.rec, "plots/loss/jackknife", step.stage_loss);
+            let _ = kestrel::viz::log_scalar(self.rec, "plots/gradient_norm", step.gradient_norm);
+            let _ = kestrel::viz::log_scalar(self.rec, "plots/lesson", (lesson + 1) as f64);
+        }
+    }
+
+    fn lesson_end(&mut self, lesson: usize, policy: &TruckController) -> Result<(), LearningError> {
+        let elapsed = self.lesson_start.elapsed().as_secs_f64();
+        self.step_ms
+            .push(1e3 * elapsed / self.lessons[lesson].iterations as f64);
+        let eval = || -> anyhow::Result<(EpisodeStats, EpisodeStats, Vec<Episode>)> {
+            let mut rng = StdRng::seed_from_u64(derive_seed(self.config.seed, 100 + lesson as u64));
+            let own = evaluate_controller(
+                &self.world,
+                policy,
+                &self.lessons[lesson].starts.region,
+                self.config.eval_episodes,
+                self.config.eval_max_steps,
+                true,
+                &mut rng,
+            )?;
+            let mut rng = StdRng::seed_from_u64(derive_seed(self.config.seed, 200 + lesson as u64));
+            let region = evaluate_controller(
+                &self.world,
+                policy,
+                &StartRegion::evaluation(),
+                self.config.eval_episodes,
+                self.config.eval_max_steps,
+                false,
+                &mut rng,
+            )?;
+            Ok((episode_stats(&own), episode_stats(&region), own))
+        };
+        let (own, region, episodes) = eval().map_err(|e| LearningError::InvalidParameter {
+            name: "evaluation",
+            reason: format!("{e:#}"),
+        })?;
+        let line = format!(
+            "{}: success {:.1} % on its starts, {:.1} % on the evaluation region ({:.1} ms/step)",
+            self.lessons[lesson].name,
+            100.0 * own.success_rate,
+            100.0 * region.success_rate,
+            self.step_ms[lesson],
+        );
+        if self.bar.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            self.bar.println(line);
+        }
+        if self.rec.is_enabled() {
+            let _ = log_lesson(
+                self.rec,
+                &self.world,
+                lesson,
+                self.global,
+                &own,
+                &region,
+                &episodes,
+                self.config.logged_episodes,
+            );
+        }
+        self.results.push((own, region));
+        self.lesson_start = Instant::now();
+        Ok(())
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn log_lesson(
+    rec: &RecordingStream,
+    world: &TruckWorld,
+    lesson: usize,
+    iteration: usize,
+    own: &EpisodeStats,
+    region: &EpisodeStats,
+    episodes: &[Episode],
+    logged: usize,
+) -> anyhow::Result<()> {
+    rec.set_time_sequence("iteration", iteration as i64);
+    rec.set_time_sequence("lesson", (lesson + 1) as i64);
+    kestrel::viz::log_scalar(rec, "plots/lesson_success/own_starts", own.success_rate)?;
+    kestrel::viz::log_scalar(
+        rec,
+        "plots/lesson_success/evaluation_region",
+        region.success_rate,
+    )?;
+    for (i, e) in episodes.iter().take(logged).enumerate() {
+        crate::runner::truck_backer_upper::log_episode_path(
+            rec,
+            world,
+            &format!("world/lessons/episode_{i}"),
+            e,
+            kestrel::viz::color(i),
+        )?;
+    }
+    Ok(())
+}
+
+/// Runs the whole pipeline and writes the weights into `weights_dir`.
+pub fn train(
+    config: &TrainConfig,
+    rec: &RecordingStream,
+    weights_dir: &Path,
+) -> anyhow::Result<TrainSummary> {
+    let world = TruckWorld::course();
+    let start = Instant::now();
+    if rec.is_enabled() {
+        crate::runner::truck_backer_upper::log_static_world(rec, &world, "world/lessons")?;
+        kestrel::viz::log_series_style(
+            rec,
+            "plots/lesson_success/own_starts",
+            "lesson's own starts",
+            kestrel::viz::color(0),
+        )?;
+        kestrel::viz::log_series_style(
+            rec,
+            "plots/lesson_success/evaluation_region",
+            "evaluation region",
+            kestrel::viz::color(1),
+        )?;
+    }
+    let bar = progress_bar(config.emulator_iterations as u64, "emulator");
+    let (emulator, accuracy) = train_emulator(&world, config, |i, loss| {
+        bar.inc(1);
+        if rec.is_enabled() && i % 10 == 0 {
+            rec.set_time_sequence("emulator_iteration", i as i64);
+            let _ = kestrel::viz::log_scalar(rec, "plots/emulator_loss", loss);
+        }
+    })?;
+    bar.finish_and_clear();
+    let emulator_s = start.elapsed().as_secs_f64();
+    eprintln!(
+        "emulator: held-out one-step RMSE x {:.2e} y {:.2e} theta0 {:.2e} theta1 {:.2e}; 50 steps: {:.3} position, {:.2} deg trailer ({} windows)",
+        accuracy.one_step_rmse[0],
+        accuracy.one_step_rmse[1],
+        accuracy.one_step_rmse[2],
+        accuracy.one_step_rmse[3],
+        accuracy.mean_position_error_50,
+        accuracy.mean_trailer_angle_error_deg_50,
+        accuracy.windows_50
+    );
+    std::fs::create_dir_all(weights_dir)
+        .with_context(|| format!("cannot create {}", weights_dir.display()))?;
+    emulator.save(&weights_dir.join(EMULATOR_FILE))?;
+
+    let lessons = lessons(&world, config);
+    let mut policy = new_controller(config, &world)?;
+    let mut trainer = PolicyTrainer::new(
+        &policy,
+        BpttConfig {
+            learning_rate: config.learning_rate,
+            clip_norm: config.clip_norm,
+        },
+    )?;
+    let objective = objective(world.truck.trailer_length())?;
+    let total: usize = lessons.iter().map(|l| l.iterations).sum();
+    let mut observer = Observer {
+        world,
+        config,
+        lessons: &lessons,
+        rec,
+        bar: progress_bar(total as u64, "controller"),
+        global: 0,
+        results: Vec::new(),
+        lesson_start: Instant::now(),
+        step_ms: Vec::new(),
+    };
+    let mut rng = StdRng::seed_from_u64(derive_seed(config.seed, 5));
+    let curriculum_start = Instant::now();
+    let losses = train_curriculum(
+        &lessons,
+        &mut trainer,
+        &mut policy,
+        &emulator,
+        &objective,
+        &mut rng,
+        &mut observer,
+    )?;
+    observer.bar.finish_and_clear();
+    let curriculum_s = curriculum_start.elapsed().as_secs_f64();
+    policy.save(&weights_dir.join(CONTROLLER_FILE))?;
+    let summary = TrainSummary {
+        config: config.clone(),
+        emulator: accuracy,
+        lessons: lessons
+            .iter()
+            .zip(losses)
+            .zip(observer.results)
+            .map(|((l, loss), (own, evaluation))| LessonSummary {
+                name: l.name.clone(),
+                final_loss: loss,
+                own,
+                evaluation,
+            })
+            .collect(),
+        timings_s: BTreeMap::from([
+            ("data_and_emulator".to_string(), emulator_s),
+            ("curriculum".to_string(), curriculum_s),
+            ("total".to_string(), start.elapsed().as_secs_f64()),
+        ]),
+        step_ms: observer.step_ms,
+    };
+    Ok(summary)
+}
+
+/// Times `steps` BPTT steps of the last lesson's size (batch, unroll limit) on a freshly fitted
+/// emulator (a short fit: only the timing matters) and returns milliseconds per step.
+pub fn bench_steps(config: &TrainConfig, steps: usize, unroll: usize) -> anyhow::Result<Vec<f64>> {
+    let world = TruckWorld::course();
+    let quick = TrainConfig {
+        data_episodes: 200,
+        emulator_iterations: 200,
+        ..config.clone()
+    };
+    let (emulator, _) = train_emulator(&world, &quick, |_, _| {})?;
+    let mut policy = new_controller(config, &world)?;
+    let mut trainer = PolicyTrainer::new(
+        &policy,
+        BpttConfig {
+            learning_rate: config.learning_rate,
+            clip_norm: config.clip_norm,
+        },
+    )?;
+    // No episode end: every step unrolls exactly `unroll` steps, as the PyTorch script does.
+    let objective = objective(world.truck.trailer_length())?;
+    let objective_no_end = objective
+        .clone()
+        .done_when(nalgebra::SVector::<f64, 5>::zeros(), -1.0)?;
+    let mut rng = StdRng::seed_from_u64(derive_seed(config.seed, 9));
+    let region = StartRegion::evaluation();
+    let starts: Vec<Vector4<f64>> = (0..config.batch_size)
+        .map(|_| region.sample(&world, &mut rng))
+        .collect();
+    let mut times = Vec::with_capacity(steps);
+    for _ in 0..steps {
+        let t = Instant::now();
+        let s = trainer.step(&mut policy, &emulator, &objective_no_end, &starts, unroll)?;
+        times.push(1e3 * t.elapsed().as_secs_f64());
+        anyhow::ensure!(
+            s.unrolled_steps == unroll,
+            "unrolled {} steps",
+            s.unrolled_steps
+        );
+    }
+    Ok(times)
+}

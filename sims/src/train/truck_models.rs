@@ -1,0 +1,134 @@
+//! The truck backer-upper's learned models: sizes, input features, the training objective and
+//! where the committed weights live.
+//!
+//! - Emulator ([`TruckEmulator`]): predicts the state change from 6 features
+//!   `sin/cos theta0, sin/cos theta1, sin/cos (theta0 - theta1)` and the steering, two `tanh`
+//!   layers of 45 units (the course's size). The kinematics do not depend on where the rig is,
+//!   so the emulator is not shown `(x, y)`: it cannot learn a spurious dependence on position.
+//! - Controller ([`TruckController`]): steering `= 45 deg * tanh(net)` from 8 features
+//!   `x, y, sin/cos theta0, sin/cos theta1, sin/cos (theta0 - theta1)`, two `tanh` layers of
+//!   25 units (the course's size).
+//! - Objective ([`objective`]): at the end of an episode (the trailer rear reaches `x = 0`, or
+//!   the unroll limit) `|rear - dock|^2 + 10 (2 - 2 cos theta1)`, plus at every step
+//!   `100 max(0, cos 60 deg - cos(theta0 - theta1))^2`, the jack-knife penalty (it starts
+//!   before the 90-degree jack-knife).
+
+use std::f64::consts::FRAC_PI_2;
+use std::path::PathBuf;
+
+use kestrel::learning::{
+    EpisodeObjective, LearningError, MlpDynamics, MlpPolicy, PeriodicFeatures,
+};
+use nalgebra::{SMatrix, SVector, Vector4};
+
+/// The learned emulator: 4 states, 1 action, 6 features, 45 hidden units.
+pub type TruckEmulator = MlpDynamics<4, 1, 6, 45>;
+/// The learned controller: 4 states, 1 action, 8 features, 25 hidden units.
+pub type TruckController = MlpPolicy<4, 1, 8, 25>;
+
+/// The committed weights' directory: `weights/truck` at the repository root.
+pub fn default_weights_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("weights")
+        .join("truck")
+}
+
+/// The emulator's file name in a weights directory.
+pub const EMULATOR_FILE: &str = "emulator.safetensors";
+/// The controller's file name in a weights directory.
+pub const CONTROLLER_FILE: &str = "controller.safetensors";
+
+/// Rows `theta0, theta0 + pi/2, theta1, theta1 + pi/2, h, h + pi/2` (`h = theta0 - theta1`),
+/// all through `sin`.
+fn angle_rows() -> ([[f64; 4]; 6], [f64; 6]) {
+    (
+        [
+            [0.0, 0.0, 1.0, 0.0],
+            [0.0, 0.0, 1.0, 0.0],
+            [0.0, 0.0, 0.0, 1.0],
+            [0.0, 0.0, 0.0, 1.0],
+            [0.0, 0.0, 1.0, -1.0],
+            [0.0, 0.0, 1.0, -1.0],
+        ],
+        [0.0, FRAC_PI_2, 0.0, FRAC_PI_2, 0.0, FRAC_PI_2],
+    )
+}
+
+/// The emulator's input features (before standardisation).
+pub fn emulator_features() -> Result<PeriodicFeatures<4, 6>, LearningError> {
+    let (rows, b) = angle_rows();
+    let a = SMatrix::<f64, 6, 4>::from_fn(|k, i| rows[k][i]);
+    PeriodicFeatures::new(a, SVector::from_column_slice(&b), [true; 6])
+}
+
+/// The controller's input features (before standardisation): `x, y` then the angle rows.
+pub fn controller_features() -> Result<PeriodicFeatures<4, 8>, LearningError> {
+    let (rows, b) = angle_rows();
+    let a = SMatrix::<f64, 8, 4>::from_fn(|k, i| match k {
+        0 => f64::from(u8::from(i == 0)),
+        1 => f64::from(u8::from(i == 1)),
+        _ => rows[k - 2][i],
+    });
+    let mut offset = [0.0; 8];
+    offset[2..].copy_from_slice(&b);
+    let mut periodic = [true; 8];
+    periodic[0] = false;
+    periodic[1] = false;
+    PeriodicFeatures::new(a, SVector::from_column_slice(&offset), periodic)
+}
+
+/// Weight of the trailer-angle term.
+pub const ANGLE_WEIGHT: f64 = 10.0;
+/// Weight of the jack-knife penalty.
+pub const JACKKNIFE_WEIGHT: f64 = 100.0;
+/// Hitch angle where the jack-knife penalty starts.
+pub const JACKKNIFE_PENALTY_START_DEG: f64 = 60.0;
+
+/// The training objective on features `[x, y, cos theta1, sin theta1, cos(theta0 - theta1)]`
+/// (see the module docs); `d` is the hitch-to-rear length.
+pub fn objective(d: f64) -> Result<EpisodeObjective<4, 5>, LearningError> {
+    let a = SMatrix::<f64, 5, 4>::from_row_slice(&[
+        1.0, 0.0, 0.0, 0.0, //
+        0.0, 1.0, 0.0, 0.0, //
+        0.0, 0.0, 0.0, 1.0, //
+        0.0, 0.0, 0.0, 1.0, //
+        0.0, 0.0, 1.0, -1.0,
+    ]);
+    let b = SVector::<f64, 5>::from_column_slice(&[0.0, 0.0, FRAC_PI_2, 0.0, FRAC_PI_2]);
+    let g = PeriodicFeatures::new(a, b, [false, false, true, true, true])?;
+    let row = |v: [f64; 5]| SVector::<f64, 5>::from_column_slice(&v);
+    EpisodeObjective::new(g)
+        .terminal(row([1.0, 0.0, -d, 0.0, 0.0]), 0.0, 1.0)?
+        .terminal(row([0.0, 1.0, 0.0, -d, 0.0]), 0.0, 1.0)?
+        .terminal(row([0.0, 0.0, 1.0, 0.0, 0.0]), 1.0, ANGLE_WEIGHT)?
+        .terminal(row([0.0, 0.0, 0.0, 1.0, 0.0]), 0.0, ANGLE_WEIGHT)?
+        .stage_hinge(
+            row([0.0, 0.0, 0.0, 0.0, 1.0]),
+            JACKKNIFE_PENALTY_START_DEG.to_radians().cos(),
+            JACKKNIFE_WEIGHT,
+        )?
+        .done_when(row([1.0, 0.0, -d, 0.0, 0.0]), 0.0)
+}
+
+/// States of the controller's standardisation sample: a grid over the region it must handle.
+pub fn controller_standardization_states() -> Vec<Vector4<f64>> {
+    let mut v = Vec::new();
+    for i in 0..=8 {
+        for j in 0..=8 {
+            for k in 0..12 {
+                for h in 0..5 {
+                    let theta1 = -std::f64::consts::PI + std::f64::consts::TAU * k as f64 / 12.0;
+                    let hitch = (-45.0 + 22.5 * h as f64).to_radians();
+                    v.push(Vector4::new(
+                        5.0 * i as f64,
+                        -10.0 + 2.5 * j as f64,
+                        theta1 + hitch,
+                        theta1,
+                    ));
+                }
+            }
+        }
+    }
+    v
+}

@@ -1,0 +1,366 @@
+//! The truck backer-upper world (Nguyen & Widrow 1990, with the NYU deep-learning course's
+//! kinematics and constants).
+//!
+//! The rig is the library's [`TruckTrailer::course`]: state `[x, y, theta0, theta1]` with
+//! `(x, y)` the hitch, `theta0` the cab heading, `theta1` the trailer heading (radians,
+//! counter-clockwise from +x); action `[phi]`, the steering angle, limited to +-45 degrees;
+//! speed `s = -0.1` per step (backing up), cab length `L = 1`, hitch-to-trailer-rear `d = 4`,
+//! one explicit Euler step per control step (`dt = 1`). Angles are never wrapped in the state.
+//!
+//! The arena is `x in [0, 40]`, `y in [-10, 10]`; the wall is `x = 0` and the dock is `(0, 0)`.
+//! The cab front is `1.5 L` ahead of the hitch (as in the course's drawing code). An episode
+//! ends with the first of:
+//! - **jack-knife**: the wrapped `|theta0 - theta1|` exceeds 90 degrees;
+//! - **reaches the wall**: the trailer rear's `x <= 0`. It is **docked** when the rear is then
+//!   within 0.5 of the dock (`|y_rear| <= 0.5`) with the trailer angle within 10 degrees of 0
+//!   (perpendicular to the wall), and **misses the dock** otherwise;
+//! - **leaves the arena**: the cab front or the trailer rear is outside the arena;
+//! - **times out**: no other end within the step limit.
+//!
+//! Start distributions ([`StartRegion`]): the course's (`theta0 ~ U[0, 2 pi)`,
+//! `theta1 = theta0 + U[-45, 45] deg`, `x ~ U[10, 40]`, `y ~ U[-10, 10]`), and boxes in
+//! `(x, y, theta1, theta0 - theta1)` for evaluation and curriculum lessons. A start whose cab
+//! front or trailer rear lies outside the arena (possible near the side walls) is redrawn: such
+//! a rig could not be there.
+
+use kestrel::control::{Dynamics, TruckTrailer};
+use kestrel::geometry::wrap_angle;
+use nalgebra::{Vector1, Vector2, Vector4};
+use rand::{Rng, RngCore};
+
+/// How an episode ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Outcome {
+    /// The trailer rear reached the wall on the dock, square to it.
+    Docked,
+    /// The hitch angle exceeded 90 degrees.
+    JackKnifed,
+    /// The cab or the trailer left the arena.
+    LeftArena,
+    /// The trailer rear reached the wall off the dock or at the wrong angle.
+    MissedDock,
+    /// The step limit passed first.
+    TimedOut,
+}
+
+impl Outcome {
+    /// Every outcome, in report order.
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Docked,
+        Outcome::JackKnifed,
+        Outcome::LeftArena,
+        Outcome::MissedDock,
+        Outcome::TimedOut,
+    ];
+
+    /// A short snake-case name for metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Docked => "docked",
+            Outcome::JackKnifed => "jackknifed",
+            Outcome::LeftArena => "left_arena",
+            Outcome::MissedDock => "missed_dock",
+            Outcome::TimedOut => "timed_out",
+        }
+    }
+}
+
+/// The world: rig, arena, dock and docking tolerances.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TruckWorld {
+    /// The kinematics (the library's course rig).
+    pub truck: TruckTrailer,
+    /// Arena `[x_min, x_max, y_min, y_max]`.
+    pub arena: [f64; 4],
+    /// Cab front ahead of the hitch.
+    pub cab_front: f64,
+    /// Docking tolerance on the rear's distance from the dock along the wall.
+    pub position_tolerance: f64,
+    /// Docking tolerance on the trailer angle (rad).
+    pub angle_tolerance: f64,
+}
+
+impl Default for TruckWorld {
+    fn default() -> Self {
+        Self::course()
+    }
+}
+
+impl TruckWorld {
+    /// The course's world: arena `[0, 40] x [-10, 10]`, dock tolerances 0.5 and 10 degrees.
+    pub fn course() -> Self {
+        Self {
+            truck: TruckTrailer::course(),
+            arena: [0.0, 40.0, -10.0, 10.0],
+            cab_front: 1.5,
+            position_tolerance: 0.5,
+            angle_tolerance: 10f64.to_radians(),
+        }
+    }
+
+    /// One step with steering `phi` (clamped to the steering limit).
+    pub fn step(&self, x: &Vector4<f64>, phi: f64) -> Vector4<f64> {
+        let limit = self.truck.max_steering();
+        self.truck.step(x, &Vector1::new(phi.clamp(-limit, limit)))
+    }
+
+    /// The trailer rear.
+    pub fn rear(&self, x: &Vector4<f64>) -> Vector2<f64> {
+        self.truck.trailer_rear(x)
+    }
+
+    /// The cab front.
+    pub fn front(&self, x: &Vector4<f64>) -> Vector2<f64> {
+        Vector2::new(
+            x[0] + self.cab_front * x[2].cos(),
+            x[1] + self.cab_front * x[2].sin(),
+        )
+    }
+
+    fn inside(&self, p: &Vector2<f64>) -> bool {
+        let [x0, x1, y0, y1] = self.arena;
+        p.x >= x0 && p.x <= x1 && p.y >= y0 && p.y <= y1
+    }
+
+    /// Whether the whole rig (cab front and trailer rear) is inside the arena.
+    pub fn rig_inside(&self, x: &Vector4<f64>) -> bool {
+        self.inside(&self.front(x)) && self.inside(&self.rear(x))
+    }
+
+    /// The episode's end at state `x`, if it ends there.
+    pub fn outcome(&self, x: &Vector4<f64>) -> Option<Outcome> {
+        if self.truck.is_jackknifed(x) {
+            return Some(Outcome::JackKnifed);
+        }
+        let rear = self.rear(x);
+        if rear.x <= self.arena[0] {
+            let on_dock = rear.y.abs() <= self.position_tolerance
+                && wrap_angle(x[3]).abs() <= self.angle_tolerance;
+            return Some(if on_dock {
+                Outcome::Docked
+            } else {
+                Outcome::MissedDock
+            });
+        }
+        if !self.rig_inside(x) {
+            return Some(Outcome::LeftArena);
+        }
+        None
+    }
+}
+
+/// A start distribution.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StartRegion {
+    /// The course's: `theta0 ~ U[0, 2 pi)`, `theta1 = theta0 + U[-45, 45] deg`,
+    /// `x ~ U[10, 40]`, `y ~ U[-10, 10]`.
+    Course,
+    /// Uniform in a box: hitch `x ~ U[x_min, x_max]`, `y ~ U[-y_max, y_max]`, trailer angle
+    /// `theta1 ~ U[-trailer_max, trailer_max]` (0 faces the dock), hitch angle
+    /// `theta0 - theta1 ~ U[-hitch_max, hitch_max]` (radians).
+    Box {
+        /// Lowest hitch x.
+        x_min: f64,
+        /// Highest hitch x.
+        x_max: f64,
+        /// Largest |y|.
+        y_max: f64,
+        /// Largest |theta1|.
+        trailer_max: f64,
+        /// Largest |theta0 - theta1|.
+        hitch_max: f64,
+    },
+}
+
+impl StartRegion {
+    /// The evaluation region: `x in [10, 35]`, `|y| <= 8`, trailer within 90 degrees
+    /// of facing the dock, cab-trailer angle within 45 degrees.
+    pub fn evaluation() -> Self {
+        StartRegion::Box {
+            x_min: 10.0,
+            x_max: 35.0,
+            y_max: 8.0,
+            trailer_max: std::f64::consts::FRAC_PI_2,
+            hitch_max: std::f64::consts::FRAC_PI_4,
+        }
+    }
+
+    fn draw(&self, rng: &mut dyn RngCore) -> Vector4<f64> {
+        let mut u = |lo: f64, hi: f64| {
+            if hi > lo {
+                rng.random_range(lo..hi)
+            } else {
+                lo
+            }
+        };
+        match *self {
+            StartRegion::Course => {
+                let theta0 = u(0.0, std::f64::consts::TAU);
+                let theta1 = theta0 + u(-45f64.to_radians(), 45f64.to_radians());
+                let x = u(10.0, 40.0);
+                let y = u(-10.0, 10.0);
+                Vector4::new(x, y, theta0, theta1)
+            }
+            StartRegion::Box {
+                x_min,
+                x_max,
+                y_max,
+                trailer_max,
+                hitch_max,
+            } => {
+                let x = u(x_min, x_max);
+                let y = u(-y_max, y_max);
+                let theta1 = u(-trailer_max, trailer_max);
+                let hitch = u(-hitch_max, hitch_max);
+                Vector4::new(x, y, theta1 + hitch, theta1)
+            }
+        }
+    }
+
+    /// One start with the whole rig inside the arena of `world` (redrawn until it is, at most
+    /// 1000 times; the last draw is returned if none fits).
+    pub fn sample(&self, world: &TruckWorld, rng: &mut dyn RngCore) -> Vector4<f64> {
+        let mut x = self.draw(rng);
+        for _ in 0..1000 {
+            if world.rig_inside(&x) && world.outcome(&x).is_none() {
+                break;
+            }
+            x = self.draw(rng);
+        }
+        x
+    }
+}
+
+/// The end of one closed-loop episode.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Episode {
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Steps taken.
+    pub steps: usize,
+    /// The final state.
+    pub last: Vector4<f64>,
+    /// The rear's distance from the dock along the wall at the end (`|y_rear|`).
+    pub position_error: f64,
+    /// The wrapped trailer angle at the end (rad, absolute).
+    pub angle_error: f64,
+    /// Every state, when kept.
+    pub path: Vec<Vector4<f64>>,
+}
+
+/// Runs many episodes side by side in the true kinematics: at each step `controller` gets the
+/// states of the episodes still running and returns their steering angles (one call per step,
+/// so a network can evaluate them as one batch). Episodes end as [`TruckWorld::outcome`] says,
+/// or time out after `max_steps`. `keep_paths` keeps every state of every episode.
+///
+/// # Errors
+/// Whatever the controller returns, or an error when it returns the wrong number of actions.
+pub fn run_episodes<E>(
+    world: &TruckWorld,
+    starts: &[Vector4<f64>],
+    max_steps: usize,
+    keep_paths: bool,
+    mut controller: impl FnMut(&[Vector4<f64>]) -> Result<Vec<f64>, E>,
+) -> anyhow::Result<Vec<Episode>>
+where
+    E: Into<anyhow::Error>,
+{
+    let mut states: Vec<Vector4<f64>> = starts.to_vec();
+    let mut ended: Vec<Option<(Outcome, usize)>> = states
+        .iter()
+        .map(|x| world.outcome(x).map(|o| (o, 0)))
+        .collect();
+    let mut paths: Vec<Vec<Vector4<f64>>> = if keep_paths {
+        states.iter().map(|x| vec![*x]).collect()
+    } else {
+        vec![Vec::new(); states.len()]
+    };
+    let mut active = Vec::with_capacity(states.len());
+    let mut batch = Vec::with_capacity(states.len());
+    for step in 1..=max_steps {
+        active.clear();
+        batch.clear();
+        for (i, e) in ended.iter().enumerate() {
+            if e.is_none() {
+                active.push(i);
+                batch.push(states[i]);
+            }
+        }
+        if active.is_empty() {
+            break;
+        }
+        let actions = controller(&batch).map_err(Into::into)?;
+        anyhow::ensure!(
+            actions.len() == active.len(),
+            "the controller returned {} actions for {} states",
+            actions.len(),
+            active.len()
+        );
+        for (&i, phi) in active.iter().zip(actions) {
+            anyhow::ensure!(
+                phi.is_finite(),
+                "the controller returned a non-finite steering angle"
+            );
+            states[i] = world.step(&states[i], phi);
+            if keep_paths {
+                paths[i].push(states[i]);
+            }
+            if let Some(o) = world.outcome(&states[i]) {
+                ended[i] = Some((o, step));
+            }
+        }
+    }
+    Ok(states
+        .iter()
+        .zip(ended)
+        .zip(paths)
+        .map(|((x, e), path)| {
+            let (outcome, steps) = e.unwrap_or((Outcome::TimedOut, max_steps));
+            Episode {
+                outcome,
+                steps,
+                last: *x,
+                position_error: world.rear(x).y.abs(),
+                angle_error: wrap_angle(x[3]).abs(),
+                path,
+            }
+        })
+        .collect())
+}
+
+/// Random-steering rollouts for the emulator's training data: from starts of `region`, the
+/// steering is held and redrawn uniformly over the full range with probability `switch` per
+/// step; an episode stops at `steps` or when the hitch angle passes 120 degrees (beyond the
+/// jack-knife, so that the emulator also knows the states a bad policy drives into). The arena
+/// is ignored: the kinematics are the same everywhere. Returns the episodes as state
+/// sequences with the actions between them.
+pub fn random_rollouts(
+    world: &TruckWorld,
+    region: &StartRegion,
+    episodes: usize,
+    steps: usize,
+    switch: f64,
+    rng: &mut dyn RngCore,
+) -> Vec<(Vec<Vector4<f64>>, Vec<f64>)> {
+    let limit = world.truck.max_steering();
+    (0..episodes)
+        .map(|_| {
+            let mut x = region.sample(world, rng);
+            let mut phi = rng.random_range(-limit..limit);
+            let mut states = vec![x];
+            let mut actions = Vec::with_capacity(steps);
+            for _ in 0..steps {
+                if rng.random_bool(switch) {
+                    phi = rng.random_range(-limit..limit);
+                }
+                x = world.step(&x, phi);
+                states.push(x);
+                actions.push(phi);
+                if world.truck.hitch_angle(&x).abs() > 120f64.to_radians() {
+                    break;
+                }
+            }
+            (states, actions)
+        })
+        .collect()
+}
