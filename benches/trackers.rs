@@ -414,6 +414,21 @@ fn export(dir: &str) {
         ),
     ];
     for (s, (mut times, estimates), skip) in runs {
+        let scans = s.scans.len() - skip;
+        let mut per_scan: Vec<f64> = (0..scans)
+            .map(|k| {
+                let mut v: Vec<f64> = times.iter().skip(k).step_by(scans).copied().collect();
+                v.sort_by(f64::total_cmp);
+                v[v.len() / 2]
+            })
+            .collect();
+        per_scan
+            .iter_mut()
+            .for_each(|v| *v = (*v * 1e4).round() / 1e4);
+        println!(
+            "kestrel {:>15}: median ms of each scan {per_scan:?}",
+            s.name
+        );
         times.sort_by(f64::total_cmp);
         let (median, p95) = (percentile(&times, 0.5), percentile(&times, 0.95));
         println!(
