@@ -20,6 +20,12 @@ per repeat and as the median over the repeats. Both figures time the solve of ea
 exits with status 1 if the closed-loop costs differ by more than 1 %, since a speed ratio means
 nothing without equal results.
 
+Measured in one sitting on the 2-core development machine (shared with other builds, load
+average 6.9), 2026-11-26, 5 repeats: CasADi 3.8.2 + IPOPT median 3.57-5.20 ms per step (median
+of repeats 3.951 ms; anchors.md quotes 3.37 ms), Kestrel median 27.5-28.5 us per step (27.8 us;
+p95 114-120 us, the first steps of the run need the most iterations), both with closed-loop cost
+429.2797 (difference +0.0000 %): Kestrel 142x faster per step (128-182x per repeat).
+
 Usage:
     CARGO_TARGET_DIR=target cargo build --release -p kestrel-sims
     /work/venvs/casadi/bin/python tools/compare/casadi_mpc.py [--kestrel PATH] [--repeats 3]
