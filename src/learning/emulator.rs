@@ -529,14 +529,16 @@ impl<const N: usize, const M: usize, const F: usize, const H: usize> MlpDynamics
             ("delta.std", emulator.delta_std.as_slice()),
         ] {
             if s.iter().any(|v| *v <= 0.0) {
-                return Err(LearningError::WrongShape {
-                    path: path.to_path_buf(),
-                    name: name.to_string(),
-                    expected: vec![s.len()],
-                    found: vec![s.len()],
-                    dtype: "non-positive entries".into(),
-                    expected_dtype: "F64 > 0".into(),
-                });
+                return Err(LearningError::WrongShape(Box::new(
+                    super::error::ShapeMismatch {
+                        path: path.to_path_buf(),
+                        name: name.to_string(),
+                        expected: vec![s.len()],
+                        found: vec![s.len()],
+                        dtype: "non-positive entries".into(),
+                        expected_dtype: "F64 > 0".into(),
+                    },
+                )));
             }
         }
         import(&mut emulator.net, &mut |name, shape| {

@@ -77,21 +77,8 @@ pub enum LearningError {
         name: String,
     },
     /// A tensor in the file has the wrong shape or element type for this network.
-    #[error("{}: tensor {name:?} has shape {found:?} ({dtype}), expected {expected:?} ({expected_dtype})", path.display())]
-    WrongShape {
-        /// The file.
-        path: PathBuf,
-        /// The tensor's name.
-        name: String,
-        /// The shape the network needs.
-        expected: Vec<usize>,
-        /// The shape in the file.
-        found: Vec<usize>,
-        /// The element type in the file.
-        dtype: String,
-        /// The element type the network needs.
-        expected_dtype: String,
-    },
+    #[error("{0}")]
+    WrongShape(Box<ShapeMismatch>),
     /// A tensor in the file holds NaN or infinite values.
     #[error("{}: tensor {name:?} holds non-finite values", path.display())]
     NonFiniteWeights {
@@ -103,6 +90,24 @@ pub enum LearningError {
     /// The tensor back end failed (out of memory).
     #[error("tensor back end: {0}")]
     Device(String),
+}
+
+/// The details of [`LearningError::WrongShape`].
+#[derive(Debug, Clone, PartialEq, Error)]
+#[error("{}: tensor {name:?} has shape {found:?} ({dtype}), expected {expected:?} ({expected_dtype})", path.display())]
+pub struct ShapeMismatch {
+    /// The file.
+    pub path: PathBuf,
+    /// The tensor's name.
+    pub name: String,
+    /// The shape the network needs.
+    pub expected: Vec<usize>,
+    /// The shape in the file.
+    pub found: Vec<usize>,
+    /// The element type (or the fault) in the file.
+    pub dtype: String,
+    /// The element type the network needs.
+    pub expected_dtype: String,
 }
 
 impl LearningError {

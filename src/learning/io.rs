@@ -136,14 +136,16 @@ impl Reader {
                 name: name.to_string(),
             })?;
         if view.dtype() != dtype || view.shape() != shape {
-            return Err(LearningError::WrongShape {
-                path: self.path.clone(),
-                name: name.to_string(),
-                expected: shape.to_vec(),
-                found: view.shape().to_vec(),
-                dtype: format!("{:?}", view.dtype()),
-                expected_dtype: format!("{dtype:?}"),
-            });
+            return Err(LearningError::WrongShape(Box::new(
+                super::error::ShapeMismatch {
+                    path: self.path.clone(),
+                    name: name.to_string(),
+                    expected: shape.to_vec(),
+                    found: view.shape().to_vec(),
+                    dtype: format!("{:?}", view.dtype()),
+                    expected_dtype: format!("{dtype:?}"),
+                },
+            )));
         }
         let size = dtype.size();
         let values: Vec<T> = view.data().chunks_exact(size).map(read).collect();

@@ -147,12 +147,15 @@ where
     Ok(visitor.0)
 }
 
-/// Fills every parameter of a network from a lookup `name, shape -> values`.
-struct Import<'a> {
-    lookup: &'a mut dyn FnMut(&str, &[usize]) -> Result<Vec<f32>, LearningError>,
+/// A lookup `name, shape -> values` that checks the shape.
+pub(crate) type Lookup<'a> = dyn FnMut(&str, &[usize]) -> Result<Vec<f32>, LearningError> + 'a;
+
+/// Fills every parameter of a network from a lookup.
+struct Import<'a, 'b> {
+    lookup: &'a mut Lookup<'b>,
 }
 
-impl TensorVisitor<f32, Cpu> for Import<'_> {
+impl TensorVisitor<f32, Cpu> for Import<'_, '_> {
     type Viewer = (ViewTensorMut, ViewTensorName);
     type Err = LearningError;
     type E2 = f32;
@@ -171,10 +174,7 @@ impl TensorVisitor<f32, Cpu> for Import<'_> {
 }
 
 /// Sets the parameters of `net` from `lookup(name, shape)` (which checks shapes).
-pub(crate) fn import<Net>(
-    net: &mut Net,
-    lookup: &mut dyn FnMut(&str, &[usize]) -> Result<Vec<f32>, LearningError>,
-) -> Result<(), LearningError>
+pub(crate) fn import<Net>(net: &mut Net, lookup: &mut Lookup<'_>) -> Result<(), LearningError>
 where
     Net: TensorCollection<f32, Cpu>,
 {

@@ -37,7 +37,7 @@ mod policy;
 pub use bptt::{BpttConfig, BpttStep, PolicyTrainer};
 pub use curriculum::{train_curriculum, CurriculumObserver, Lesson, StartDistribution};
 pub use emulator::{FitConfig, MlpDynamics, PredictionError, Transitions};
-pub use error::LearningError;
+pub use error::{LearningError, ShapeMismatch};
 pub use features::PeriodicFeatures;
 pub use mlp::{EmulatorNet, PolicyNet};
 pub use objective::EpisodeObjective;

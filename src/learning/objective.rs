@@ -92,6 +92,9 @@ impl<const K: usize> RowTensors<K> {
     }
 }
 
+/// A traced scalar.
+pub(crate) type Scalar = Tensor<Rank0, f32, Cpu, OwnedTape<f32, Cpu>>;
+
 /// The objective's constant tensors on one device.
 pub(crate) struct ObjectiveTensors<const N: usize, const K: usize> {
     features: super::features::FeatureTensors<N, K>,
@@ -236,7 +239,7 @@ impl<const N: usize, const K: usize> ObjectiveTensors<N, K> {
     pub(crate) fn terminal(
         &self,
         x: Batch<N, OwnedTape<f32, Cpu>>,
-    ) -> Result<Option<Tensor<Rank0, f32, Cpu, OwnedTape<f32, Cpu>>>, LearningError> {
+    ) -> Result<Option<Scalar>, LearningError> {
         match &self.terminal {
             None => Ok(None),
             Some(rows) => rows_loss(&self.features, rows, x, false, None).map(Some),
@@ -248,7 +251,7 @@ impl<const N: usize, const K: usize> ObjectiveTensors<N, K> {
         &self,
         x: Batch<N, OwnedTape<f32, Cpu>>,
         alive: Tensor<(usize,), f32, Cpu>,
-    ) -> Result<Option<Tensor<Rank0, f32, Cpu, OwnedTape<f32, Cpu>>>, LearningError> {
+    ) -> Result<Option<Scalar>, LearningError> {
         match &self.stage {
             None => Ok(None),
             Some(rows) => rows_loss(&self.features, rows, x, true, Some(alive)).map(Some),

@@ -6,9 +6,10 @@
 //! reaches the wall within 0.5 of the dock, trailer angle within 10 degrees, no jack-knife),
 //! the count of every failure kind (jack-knife, leaves the arena, misses the dock, times out),
 //! mean final position and angle errors at the wall. The evaluation region is the issue's
-//! (`x in [10, 35]`, `|y| <= 8`, `|theta1| <= 90 deg`, `|theta0 - theta1| <= 45 deg`); the
-//! course's full distribution (`theta0` anywhere on the circle) is reported for the learned
-//! controller too. The MPC baselines run on the first starts of the same evaluation list
+//! ([`StartRegion::evaluation`]: `x in [10, 35]`, `|y| <= 8`, trailer within 90 degrees of
+//! facing the dock, `|theta0 - theta1| <= 45 deg`); the same box with the trailer angle read
+//! absolutely (`|theta1| <= 90 deg`) and the course's full distribution (`theta0` anywhere on
+//! the circle) are reported for the learned controller too. The MPC baselines run on the first starts of the same evaluation list
 //! (they plan at every control step, so they cost far more), and the learned controller's
 //! figures on those same starts are reported beside them.
 //!
@@ -457,6 +458,18 @@ impl ScenarioKind for TruckScenario {
                 &mut report,
                 "learned/course_distribution",
                 &episode_stats(&full),
+            );
+        }
+        {
+            let mut rng = ctx.rng(3);
+            let absolute: Vec<Vector4<f64>> = (0..self.controller.episodes)
+                .map(|_| StartRegion::evaluation_absolute().sample(&world, &mut rng))
+                .collect();
+            let runs = run_episodes(&world, &absolute, self.controller.max_steps, false, act)?;
+            add_stats(
+                &mut report,
+                "learned/evaluation_box_absolute_angle",
+                &episode_stats(&runs),
             );
         }
         bar.inc(1);

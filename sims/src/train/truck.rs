@@ -87,7 +87,7 @@ impl Default for TrainConfig {
             emulator_iterations: 6000,
             emulator_batch: 256,
             emulator_learning_rate: 3e-3,
-            lessons: 12,
+            lessons: 10,
             lesson_iterations: 200,
             batch_size: 64,
             learning_rate: 1e-3,
@@ -113,35 +113,44 @@ impl StartDistribution<4> for LessonStarts {
     }
 }
 
-/// The curriculum: `count` lessons whose boxes widen linearly from hitch `x in [5, 7]`,
-/// `|y| <= 0.5`, `|theta1| <= 5 deg`, `|theta0 - theta1| <= 3 deg` to `x in [5, 38]`,
-/// `|y| <= 9.5`, `|theta1| <= 115 deg`, `|theta0 - theta1| <= 45 deg` (beyond the evaluation
-/// region), with unroll limits long enough to reach the wall (`12 (x_max + y_max) + 60`
-/// steps, at most 800).
+/// The curriculum: `count` lessons whose start regions ([`StartRegion::Facing`]) widen
+/// linearly from hitch `x in [7, 10]`, `|y| <= 0.5`, trailer within 5 degrees of facing the
+/// dock, `|theta0 - theta1| <= 3 deg` to `x in [7, 38]`, `|y| <= 9`, within 100 degrees,
+/// `|theta0 - theta1| <= 45 deg` (beyond the evaluation region), with unroll limits long
+/// enough to reach the wall (`12 (x_max + y_max) + 60` steps, at most 700). The learning rate
+/// halves after the first half of the lessons; the last lesson runs twice as long at a fifth
+/// of it, to polish the docking precision.
 pub fn lessons(world: &TruckWorld, config: &TrainConfig) -> Vec<Lesson<LessonStarts>> {
     let count = config.lessons.max(1);
     (0..count)
         .map(|k| {
             let s = (k + 1) as f64 / count as f64;
             let lerp = |a: f64, b: f64| a + s * (b - a);
-            let (x_max, y_max) = (lerp(7.0, 38.0), lerp(0.5, 9.5));
-            let region = StartRegion::Box {
-                x_min: 5.0,
+            let (x_max, y_max) = (lerp(10.0, 38.0), lerp(0.5, 9.0));
+            let region = StartRegion::Facing {
+                x_min: 7.0,
                 x_max,
                 y_max,
-                trailer_max: lerp(5.0, 115.0).to_radians(),
+                facing_max: lerp(5.0, 100.0).to_radians(),
                 hitch_max: lerp(3.0, 45.0).to_radians(),
             };
+            let last = k + 1 == count;
             Lesson {
                 name: format!("lesson {:02}: x <= {x_max:.1}, |y| <= {y_max:.1}", k + 1),
                 starts: LessonStarts {
                     world: *world,
                     region,
                 },
-                iterations: config.lesson_iterations,
+                iterations: if last {
+                    2 * config.lesson_iterations
+                } else {
+                    config.lesson_iterations
+                },
                 batch_size: config.batch_size,
-                max_steps: ((12.0 * (x_max + y_max) + 60.0) as usize).min(800),
-                learning_rate: if 2 * k < count {
+                max_steps: ((12.0 * (x_max + y_max) + 60.0) as usize).min(700),
+                learning_rate: if last {
+                    0.2 * config.learning_rate
+                } else if 2 * k < count {
                     config.learning_rate
                 } else {
                     0.5 * config.learning_rate

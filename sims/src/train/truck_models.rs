@@ -11,7 +11,9 @@
 //! - Objective ([`objective`]): at the end of an episode (the trailer rear reaches `x = 0`, or
 //!   the unroll limit) `|rear - dock|^2 + 10 (2 - 2 cos theta1)`, plus at every step
 //!   `100 max(0, cos 60 deg - cos(theta0 - theta1))^2`, the jack-knife penalty (it starts
-//!   before the 90-degree jack-knife).
+//!   before the 90-degree jack-knife), and `10 max(0, |p| - limit)^2` arena penalties on the
+//!   hitch's `|y|` (8.3) and `x` (38.3) and the rear's `|y|` (9.5), so that the rig stays in
+//!   the arena (leaving it ends an episode).
 
 use std::f64::consts::FRAC_PI_2;
 use std::path::PathBuf;
@@ -82,6 +84,14 @@ pub fn controller_features() -> Result<PeriodicFeatures<4, 8>, LearningError> {
 pub const ANGLE_WEIGHT: f64 = 10.0;
 /// Weight of the jack-knife penalty.
 pub const JACKKNIFE_WEIGHT: f64 = 100.0;
+/// Weight of the arena penalties (per step, per squared length unit outside).
+pub const ARENA_WEIGHT: f64 = 10.0;
+/// Largest hitch |y| before the arena penalty.
+pub const ARENA_HITCH_Y: f64 = 8.3;
+/// Largest hitch x before the arena penalty.
+pub const ARENA_HITCH_X: f64 = 38.3;
+/// Largest trailer-rear |y| before the arena penalty.
+pub const ARENA_REAR_Y: f64 = 9.5;
 /// Hitch angle where the jack-knife penalty starts.
 pub const JACKKNIFE_PENALTY_START_DEG: f64 = 60.0;
 
@@ -108,6 +118,21 @@ pub fn objective(d: f64) -> Result<EpisodeObjective<4, 5>, LearningError> {
             JACKKNIFE_PENALTY_START_DEG.to_radians().cos(),
             JACKKNIFE_WEIGHT,
         )?
+        // arena: hitch |y| <= 8.3 and x <= 38.3 (keeps the cab front, 1.5 ahead, inside),
+        // trailer rear |y| <= 9.5
+        .stage_hinge(
+            row([0.0, -1.0, 0.0, 0.0, 0.0]),
+            -ARENA_HITCH_Y,
+            ARENA_WEIGHT,
+        )?
+        .stage_hinge(row([0.0, 1.0, 0.0, 0.0, 0.0]), -ARENA_HITCH_Y, ARENA_WEIGHT)?
+        .stage_hinge(
+            row([-1.0, 0.0, 0.0, 0.0, 0.0]),
+            -ARENA_HITCH_X,
+            ARENA_WEIGHT,
+        )?
+        .stage_hinge(row([0.0, -1.0, 0.0, d, 0.0]), -ARENA_REAR_Y, ARENA_WEIGHT)?
+        .stage_hinge(row([0.0, 1.0, 0.0, -d, 0.0]), -ARENA_REAR_Y, ARENA_WEIGHT)?
         .done_when(row([1.0, 0.0, -d, 0.0, 0.0]), 0.0)
 }
 

@@ -152,6 +152,23 @@ impl TruckWorld {
 /// A start distribution.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum StartRegion {
+    /// Uniform in a box with the trailer heading taken relative to the dock's bearing:
+    /// hitch `x ~ U[x_min, x_max]`, `y ~ U[-y_max, y_max]`,
+    /// `theta1 = atan2(y, x) + U[-facing_max, facing_max]` (at `facing = 0` the trailer's rear
+    /// points from the hitch straight at the dock), hitch angle
+    /// `theta0 - theta1 ~ U[-hitch_max, hitch_max]` (radians).
+    Facing {
+        /// Lowest hitch x.
+        x_min: f64,
+        /// Highest hitch x.
+        x_max: f64,
+        /// Largest |y|.
+        y_max: f64,
+        /// Largest angle between the trailer and the direction to the dock.
+        facing_max: f64,
+        /// Largest |theta0 - theta1|.
+        hitch_max: f64,
+    },
     /// The course's: `theta0 ~ U[0, 2 pi)`, `theta1 = theta0 + U[-45, 45] deg`,
     /// `x ~ U[10, 40]`, `y ~ U[-10, 10]`.
     Course,
@@ -174,8 +191,22 @@ pub enum StartRegion {
 
 impl StartRegion {
     /// The evaluation region: `x in [10, 35]`, `|y| <= 8`, trailer within 90 degrees
-    /// of facing the dock, cab-trailer angle within 45 degrees.
+    /// of facing the dock (its rear pointing within 90 degrees of the direction from the hitch
+    /// to the dock), cab-trailer angle within 45 degrees.
     pub fn evaluation() -> Self {
+        StartRegion::Facing {
+            x_min: 10.0,
+            x_max: 35.0,
+            y_max: 8.0,
+            facing_max: std::f64::consts::FRAC_PI_2,
+            hitch_max: std::f64::consts::FRAC_PI_4,
+        }
+    }
+
+    /// The evaluation box with the trailer angle read absolutely (`|theta1| <= 90 deg`: within
+    /// 90 degrees of perpendicular to the wall, wherever the rig is). Near the side walls this
+    /// includes rigs backing straight at a side wall from a few units away, which cannot dock.
+    pub fn evaluation_absolute() -> Self {
         StartRegion::Box {
             x_min: 10.0,
             x_max: 35.0,
@@ -200,6 +231,19 @@ impl StartRegion {
                 let x = u(10.0, 40.0);
                 let y = u(-10.0, 10.0);
                 Vector4::new(x, y, theta0, theta1)
+            }
+            StartRegion::Facing {
+                x_min,
+                x_max,
+                y_max,
+                facing_max,
+                hitch_max,
+            } => {
+                let x = u(x_min, x_max);
+                let y = u(-y_max, y_max);
+                let theta1 = y.atan2(x) + u(-facing_max, facing_max);
+                let hitch = u(-hitch_max, hitch_max);
+                Vector4::new(x, y, theta1 + hitch, theta1)
             }
             StartRegion::Box {
                 x_min,
