@@ -4,7 +4,7 @@ use nalgebra::{SMatrix, SVector};
 
 use super::kalman::{
     check_dt, check_estimate, check_finite_matrix, innovation_only, joseph_update, propagate,
-    symmetrized,
+    symmetrized, Projection,
 };
 use super::{EstimationError, Innovation};
 use crate::models::{normalize, residual, MeasurementJacobian, MotionJacobian};
@@ -134,12 +134,14 @@ impl<const N: usize> ExtendedKalmanFilter<N> {
     ) -> Result<SMatrix<f64, N, N>, EstimationError> {
         check_dt(dt)?;
         let f = model.jacobian(&self.x, dt);
-        check_finite_matrix(&f, "motion Jacobian F")?;
         let q = model.process_noise(&self.x, dt);
         let x = model.transition(&self.x, dt);
-        let (x, p) = propagate(x, &f, &self.p, &q, &self.angles)?;
-        self.x = x;
-        self.p = p;
+        // A non-finite F shows in F P F^T; the cold error path names it.
+        propagate(&x, &f, &q, &mut self.x, &mut self.p, &self.angles).map_err(|e| {
+            check_finite_matrix(&f, "motion Jacobian F")
+                .err()
+                .unwrap_or(e)
+        })?;
         Ok(f)
     }
 
@@ -156,11 +158,11 @@ impl<const N: usize> ExtendedKalmanFilter<N> {
         f: &SMatrix<f64, N, N>,
         q: &SMatrix<f64, N, N>,
     ) -> Result<(), EstimationError> {
-        check_finite_matrix(f, "motion Jacobian F")?;
-        let (x, p) = propagate(*x_pred, f, &self.p, q, &self.angles)?;
-        self.x = x;
-        self.p = p;
-        Ok(())
+        propagate(x_pred, f, q, &mut self.x, &mut self.p, &self.angles).map_err(|e| {
+            check_finite_matrix(f, "motion Jacobian F")
+                .err()
+                .unwrap_or(e)
+        })
     }
 
     /// Updates with measurement `z`: `H = dh/dx(x)`, `y = z (-) h(x)`, Joseph-form update.
@@ -223,7 +225,7 @@ impl<const N: usize> ExtendedKalmanFilter<N> {
         let z_hat = model.measure(&self.x);
         check_finite_matrix(&z_hat, "predicted measurement h(x)")?;
         let y = residual(z, &z_hat, &model.angle_components());
-        innovation_only(&self.p, &y, &h, &r)
+        innovation_only(&y, &Projection::dense(&h, &self.p), &r, || h)
     }
 
     fn commit_update<const M: usize>(
@@ -232,9 +234,15 @@ impl<const N: usize> ExtendedKalmanFilter<N> {
         h: &SMatrix<f64, M, N>,
         r: &SMatrix<f64, M, M>,
     ) -> Result<Innovation<M>, EstimationError> {
-        let (x, p, innovation) = joseph_update(&self.x, &self.p, y, h, r, &self.angles)?;
-        self.x = x;
-        self.p = p;
-        Ok(innovation)
+        let projection = Projection::dense(h, &self.p);
+        joseph_update(
+            y,
+            &projection,
+            r,
+            || *h,
+            &mut self.x,
+            &mut self.p,
+            &self.angles,
+        )
     }
 }

@@ -50,7 +50,10 @@ pub(crate) struct SmallCholesky<const M: usize> {
 
 impl<const M: usize> SmallCholesky<M> {
     /// Factorises the symmetric matrix `s` (its lower triangle is read). `None` unless every
-    /// pivot is finite and strictly positive.
+    /// pivot is strictly positive; a NaN anywhere in the lower triangle reaches a pivot and is
+    /// rejected too. An infinite pivot is not rejected here (one comparison per pivot keeps the
+    /// hot path short): it makes [`ln_determinant`](Self::ln_determinant) infinite, which
+    /// callers must check.
     #[inline]
     pub(crate) fn new(s: &SMatrix<f64, M, M>) -> Option<Self> {
         let mut l = SMatrix::<f64, M, M>::zeros();
@@ -60,7 +63,9 @@ impl<const M: usize> SmallCholesky<M> {
             for k in 0..j {
                 d -= l[(j, k)] * l[(j, k)];
             }
-            if d.is_nan() || d <= 0.0 || d.is_infinite() {
+            // one comparison that NaN fails too
+            #[allow(clippy::neg_cmp_op_on_partial_ord)]
+            if !(d > 0.0) {
                 return None;
             }
             let ljj = d.sqrt();
@@ -92,25 +97,36 @@ impl<const M: usize> SmallCholesky<M> {
         }
     }
 
-    /// Solves `L^T w = b` in place for each column of `b`.
+    /// Solves `X S = B` in place for `B` with `R` rows (`X = B S^-1`, the Kalman gain from
+    /// `B = P H^T`): the transpose of the solve `S X^T = B^T`, with the same
+    /// operations on each entry, but working on whole columns of `B` (contiguous, vectorised).
     #[inline]
-    pub(crate) fn solve_upper<const C: usize>(&self, b: &mut SMatrix<f64, M, C>) {
-        for c in 0..C {
-            for i in (0..M).rev() {
-                let mut v = b[(i, c)];
-                for k in (i + 1)..M {
-                    v -= self.l[(k, i)] * b[(k, c)];
+    pub(crate) fn solve_right<const R: usize>(&self, b: &mut SMatrix<f64, R, M>) {
+        let (l, inv, b) = (&self.l.data.0, &self.inv_diag, &mut b.data.0);
+        // G L^T = B, column by column forwards: G[:, j] = (B[:, j] - sum_{k<j} G[:, k] L_jk) / L_jj
+        for j in 0..M {
+            for k in 0..j {
+                let (ljk, bk) = (l[k][j], b[k]);
+                for (v, w) in b[j].iter_mut().zip(bk) {
+                    *v -= ljk * w;
                 }
-                b[(i, c)] = v * self.inv_diag[i];
+            }
+            for v in b[j].iter_mut() {
+                *v *= inv[j];
             }
         }
-    }
-
-    /// Solves `S X = B` in place.
-    #[inline]
-    pub(crate) fn solve<const C: usize>(&self, b: &mut SMatrix<f64, M, C>) {
-        self.solve_lower(b);
-        self.solve_upper(b);
+        // X L = G, backwards: X[:, j] = (G[:, j] - sum_{k>j} X[:, k] L_kj) / L_jj
+        for j in (0..M).rev() {
+            for k in (j + 1)..M {
+                let (lkj, bk) = (l[j][k], b[k]);
+                for (v, w) in b[j].iter_mut().zip(bk) {
+                    *v -= lkj * w;
+                }
+            }
+            for v in b[j].iter_mut() {
+                *v *= inv[j];
+            }
+        }
     }
 
     /// `ln det S = 2 sum ln L_ii`, with one logarithm when the product of the pivots is a normal

@@ -16,7 +16,7 @@ mod kalman;
 pub mod particle;
 mod rts;
 mod sigma_points;
-mod small_linalg;
+pub(crate) mod small_linalg;
 mod unscented;
 
 pub use batch::{BatchError, FilterRun, FilterStep};

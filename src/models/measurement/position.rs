@@ -84,4 +84,49 @@ impl<const N: usize> LinearMeasurement<N, 2> for PositionMeasurement<N> {
         h[(1, self.indices[1])] = 1.0;
         h
     }
+
+    /// `(H x, P H^T, H P H^T)` by selection: the entries of `x` and the columns and entries of
+    /// `P` at the position indices (the provided method's result, without arithmetic).
+    #[inline]
+    fn measurement_moments(
+        &self,
+        x: &SVector<f64, N>,
+        p: &SMatrix<f64, N, N>,
+    ) -> (Vector2<f64>, SMatrix<f64, N, 2>, Matrix2<f64>) {
+        let [a, b] = self.indices;
+        let mut pht = SMatrix::<f64, N, 2>::zeros();
+        pht.set_column(0, &p.column(a));
+        pht.set_column(1, &p.column(b));
+        let (paa, pba, pbb) = (p[(a, a)], p[(b, a)], p[(b, b)]);
+        (
+            Vector2::new(x[a], x[b]),
+            pht,
+            Matrix2::new(paa, pba, pba, pbb),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use nalgebra::{Matrix6, Vector6};
+
+    use super::*;
+    use crate::estimation::small_linalg::{mul, project};
+
+    #[test]
+    fn moments_by_selection_equal_the_dense_products() {
+        let a = Matrix6::from_fn(|i, j| (1.0 + 5.0 * i as f64 + 2.0 * j as f64).sin());
+        let p = a * a.transpose();
+        let x = Vector6::from_fn(|i, _| i as f64 - 2.5);
+        for indices in [[0, 3], [3, 0], [1, 1], [5, 2]] {
+            let m = PositionMeasurement::<6>::new(indices, 0.5).unwrap();
+            let h = m.measurement_matrix();
+            let (z, pht, hph) = m.measurement_moments(&x, &p);
+            let (dense_pht, dense_hph) = project(&h, &p);
+            assert_eq!((z, pht, hph), (mul(&h, &x), dense_pht, dense_hph));
+            assert_eq!(z, m.measure(&x));
+            assert_eq!(hph, h * p * h.transpose());
+            assert_eq!(pht, p * h.transpose());
+        }
+    }
 }

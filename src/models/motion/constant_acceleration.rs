@@ -2,6 +2,7 @@
 
 use nalgebra::{Matrix3, SMatrix, SVector};
 
+use super::kinematic_moments::block_toeplitz_moments;
 use super::noise::{acceleration_noise_block, ProcessNoise};
 use super::LinearMotion;
 use crate::models::error::{check_non_negative, ModelError};
@@ -130,5 +131,12 @@ impl LinearMotion<6> for ConstantAcceleration {
             f[(o + 1, o + 2)] = dt;
         }
         f
+    }
+
+    /// `(F x, F P F^T)` without the zero terms of `F`: the provided method's result, with 67
+    /// multiply-adds instead of 378.
+    #[inline]
+    fn transition_moments(&self, x: &Vector6, p: &Matrix6, dt: f64) -> (Vector6, Matrix6) {
+        block_toeplitz_moments(x, p, [1.0, dt, 0.5 * dt * dt])
     }
 }
