@@ -55,15 +55,21 @@ fn temp_file(name: &str, text: &str) -> PathBuf {
     path
 }
 
-/// The scenario text with the line starting with `key =` replaced by `replacement`, and the
-/// 1-based number of that line.
+/// The scenario text with the first line starting with `key =` replaced by `replacement`, and
+/// the 1-based number of that line.
 fn edit(text: &str, key: &str, replacement: &str) -> (String, usize) {
+    // `key` is a key name, or the start of a line when it holds `=` already.
+    let pattern = if key.contains('=') {
+        key.to_string()
+    } else {
+        format!("{key} =")
+    };
     let mut line_no = 0;
     let lines: Vec<String> = text
         .lines()
         .enumerate()
         .map(|(i, l)| {
-            if line_no == 0 && l.trim_start().starts_with(&format!("{key} =")) {
+            if line_no == 0 && l.trim_start().starts_with(&pattern) {
                 line_no = i + 1;
                 replacement.to_string()
             } else {
@@ -233,6 +239,16 @@ fn bad_scenario_files_name_the_field_and_line() {
         assert!(msg.contains(&format!("{name}:{line}:")), "{msg}");
         assert!(msg.contains(&format!("`{field}`")), "{msg}");
     }
+
+    // A goal the robot's disc cannot reach (inside the obstacle grown by the robot's radius).
+    let (text, line) = edit(&obstacle, "position_m = [30.0", "position_m = [15.0, 4.0]");
+    let msg = load_error("obstacle_goal.toml", &text);
+    assert!(
+        msg.contains(&format!("obstacle_goal.toml:{line}:"))
+            && msg.contains("`goal.position_m`")
+            && msg.contains("unreachable"),
+        "{msg}"
+    );
 
     // The second controller's zero horizon: `controllers.1.horizon`, on its own line.
     let second = obstacle

@@ -284,6 +284,20 @@ impl ScenarioKind for MpcObstacleScenario {
                 c.finite(value, &format!("obstacles.{i}.center_m"));
             }
             c.positive(o.radius_m, &format!("obstacles.{i}.radius_m"));
+            // The robot's disc may not overlap an obstacle at the start or at the goal (there the
+            // goal could never be reached).
+            let reach = o.radius_m + v.radius_m;
+            let apart = |p: [f64; 2]| (p[0] - o.center_m[0]).hypot(p[1] - o.center_m[1]) > reach;
+            c.require(
+                apart(s.goal.position_m),
+                "goal.position_m",
+                &format!("puts the robot's disc inside obstacle {i}: the goal is unreachable"),
+            )
+            .require(
+                apart(s.start.position_m),
+                "start.position_m",
+                &format!("puts the robot's disc inside obstacle {i}"),
+            );
         }
         let w = &s.cost;
         for (value, name) in [

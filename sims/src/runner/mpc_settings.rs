@@ -154,7 +154,7 @@ pub fn quantile(values: &[f64], q: f64) -> f64 {
     let mut v = values.to_vec();
     v.sort_by(f64::total_cmp);
     let n = v.len();
-    if q == 0.5 && n % 2 == 0 {
+    if q == 0.5 && n.is_multiple_of(2) {
         return 0.5 * (v[n / 2 - 1] + v[n / 2]);
     }
     let rank = ((q * n as f64).ceil() as usize).clamp(1, n);
