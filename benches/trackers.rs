@@ -431,13 +431,15 @@ fn export(dir: &str) {
         );
         times.sort_by(f64::total_cmp);
         let (median, p95) = (percentile(&times, 0.5), percentile(&times, 0.95));
+        let mean = times.iter().sum::<f64>() / times.len() as f64;
         println!(
             "kestrel {:>15}: median {median:.4} ms, p95 {p95:.4} ms per scan ({} timed scans)",
             s.name,
             times.len()
         );
         results.push(json!({
-            "name": s.name, "median_ms": median, "p95_ms": p95, "timed_from_scan": skip,
+            "name": s.name, "median_ms": median, "p95_ms": p95, "mean_ms": mean,
+            "timed_from_scan": skip,
             "estimates": estimates.iter().map(|e| points(e)).collect::<Vec<_>>(),
         }));
     }
