@@ -2,7 +2,7 @@
 
 use nalgebra::{SMatrix, SVector};
 
-use super::kalman::{
+use super::kalman_step::{
     check_dt, check_estimate, check_finite_matrix, innovation_only, joseph_update, propagate,
     symmetrized, Projection,
 };

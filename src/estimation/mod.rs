@@ -13,6 +13,7 @@ mod extended;
 pub mod imm;
 mod innovation;
 mod kalman;
+mod kalman_step;
 pub mod particle;
 mod rts;
 mod sigma_points;
