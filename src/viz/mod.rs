@@ -15,11 +15,21 @@
 //! ```
 
 mod ellipse;
+mod grid;
 mod series;
+mod tree;
 mod vehicle;
 
 pub use ellipse::{covariance_outline, log_covariance_ellipse, log_covariance_ellipses};
+pub use grid::{
+    class_image, grid_transform, log_occupancy_grid, log_occupancy_style, occupancy_annotations,
+    occupancy_classes, overlay_annotations, planning_class, planning_map_annotations, CellOverlay,
+    UNKNOWN_CELL,
+};
 pub use series::{log_scalar, log_series_style};
+pub use tree::{
+    graph_segments, graph_strips, grid_path_points, grid_path_strip, path_strip, TreeMirror,
+};
 pub use vehicle::{circle_outlines, discs, log_plan, log_vehicle, polyline, Footprint};
 
 /// A colour (RGBA) from a fixed palette that stays readable on the viewer's dark background;

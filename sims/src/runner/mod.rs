@@ -2,14 +2,18 @@
 //! its configuration, steps them, scores them and logs them, and returns a [`Report`].
 
 mod context;
+pub mod grid_astar;
 pub mod lane_tracking;
 pub mod localization;
 pub mod maneuvering_target;
 pub mod mpc_obstacle;
 pub mod mpc_settings;
 pub mod pendulum;
+pub mod prm;
+pub mod rrt_star;
 mod score;
 pub mod truck_backer_upper;
+pub mod warehouse;
 
 pub use context::{derive_seed, progress_bar, RunContext};
 
@@ -95,6 +99,19 @@ fn registry() -> Vec<(&'static str, Loader)> {
             truck_backer_upper::TruckScenario::KIND,
             loader::<truck_backer_upper::TruckScenario>,
         ),
+        (
+            warehouse::WarehouseScenario::KIND,
+            loader::<warehouse::WarehouseScenario>,
+        ),
+        (
+            grid_astar::GridAstarScenario::KIND,
+            loader::<grid_astar::GridAstarScenario>,
+        ),
+        (
+            rrt_star::RrtStarScenario::KIND,
+            loader::<rrt_star::RrtStarScenario>,
+        ),
+        (prm::PrmScenario::KIND, loader::<prm::PrmScenario>),
     ]
 }
 
