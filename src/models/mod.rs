@@ -29,6 +29,20 @@ pub trait MotionModel<const N: usize> {
     fn angle_components(&self) -> [bool; N] {
         [false; N]
     }
+
+    /// Whether `process_noise(x, dt)` is the same for every state `x` (it may still depend on
+    /// `dt`). `false` by default, which is always safe.
+    ///
+    /// A model that returns `true` lets a filter evaluate and factorise `Q` once per step instead
+    /// of once per state: the [`ParticleFilter`](crate::estimation::ParticleFilter) then draws
+    /// the noise of every particle from the `Q` of its first particle, through one square root.
+    /// Return `true` only when it holds; the library's kinematic models
+    /// ([`ConstantVelocity`](motion::ConstantVelocity),
+    /// [`ConstantAcceleration`](motion::ConstantAcceleration),
+    /// [`CoordinatedTurn`](motion::CoordinatedTurn)) do.
+    fn process_noise_is_state_independent(&self) -> bool {
+        false
+    }
 }
 
 /// A motion model with its Jacobian `F = df/dx` (used by the EKF and the RTS smoother).
@@ -46,6 +60,20 @@ pub trait MeasurementModel<const N: usize, const M: usize> {
     /// Which measurement components are angles (bearing, for example). None by default.
     fn angle_components(&self) -> [bool; M] {
         [false; M]
+    }
+
+    /// Whether `noise_covariance(x)` is the same for every state `x`. `false` by default, which
+    /// is always safe.
+    ///
+    /// A model that returns `true` lets a filter evaluate and factorise `R` once per update
+    /// instead of once per state: the [`ParticleFilter`](crate::estimation::ParticleFilter) then
+    /// weighs every particle with the `R` of its first particle, through one Cholesky factor.
+    /// Return `true` only when it holds; the library's measurement models
+    /// ([`PositionMeasurement`](measurement::PositionMeasurement),
+    /// [`RangeBearing`](measurement::RangeBearing),
+    /// [`LinearGaussianMeasurement`](measurement::LinearGaussianMeasurement)) do.
+    fn noise_covariance_is_state_independent(&self) -> bool {
+        false
     }
 }
 

@@ -1,7 +1,8 @@
 //! Gaussian pieces of the particle filter: draws from `N(0, Q)` through a square root of a
-//! (semi-)definite `Q`, and the Gaussian log-likelihood of a residual. Both cache their
-//! factorisation and refactor only when the covariance changes, so a model whose noise does not
-//! depend on the state pays one factorisation per step, not one per particle.
+//! (semi-)definite `Q`, and the Gaussian log-likelihood of a residual. Each comes as a fixed
+//! factorisation (for a model that declares its noise independent of the state: one
+//! factorisation per step) and as a cache that refactors only when the covariance changes from
+//! one particle to the next (for any other model).
 
 use nalgebra::{SMatrix, SVector};
 use rand::Rng;
@@ -61,34 +62,104 @@ pub(crate) fn psd_sqrt<const D: usize>(a: &SMatrix<f64, D, D>) -> Option<SMatrix
     Some(l)
 }
 
-/// Caches the square root of the last process-noise covariance seen, and which of its columns
-/// are non-zero: a rank-deficient `Q` (the piecewise-constant white-noise acceleration of a
-/// constant-velocity model has rank 2 in 4 states) needs only one normal draw per non-zero
+/// Draws from `N(0, Q)` through a fixed square root `L` of `Q` (`L L^T = Q`), and which of its
+/// columns are non-zero: a rank-deficient `Q` (the piecewise-constant white-noise acceleration of
+/// a constant-velocity model has rank 2 in 4 states) needs only one normal draw per non-zero
 /// column.
+#[derive(Debug, Clone)]
+pub(crate) struct NoiseFactor<const D: usize> {
+    sqrt: SMatrix<f64, D, D>,
+    active: [bool; D],
+    full_rank: bool,
+}
+
+impl<const D: usize> NoiseFactor<D> {
+    /// Factorises `q` once.
+    ///
+    /// # Errors
+    /// [`EstimationError::NonFinite`] for a non-finite `q`,
+    /// [`EstimationError::NotPositiveDefinite`] when it is not symmetric positive semi-definite.
+    pub(crate) fn new(q: &SMatrix<f64, D, D>, what: &'static str) -> Result<Self, EstimationError> {
+        if !q.iter().all(|v| v.is_finite()) {
+            return Err(EstimationError::NonFinite { what });
+        }
+        let sqrt = psd_sqrt(q).ok_or(EstimationError::NotPositiveDefinite { what })?;
+        let active: [bool; D] = std::array::from_fn(|j| sqrt.column(j).iter().any(|&v| v != 0.0));
+        Ok(Self {
+            sqrt,
+            active,
+            full_rank: active.iter().all(|&a| a),
+        })
+    }
+
+    /// Fills `e` (the standard normal vectors of consecutive draws, `D` entries each) with
+    /// `N(0, 1)` draws on the non-zero columns of `L`, in order, and zeros elsewhere. Drawing a
+    /// block of vectors in one tight loop, apart from the arithmetic, keeps the generator's state
+    /// in registers.
+    #[inline(always)]
+    pub(crate) fn fill_normals<R: Rng + ?Sized>(&self, e: &mut [[f64; D]], rng: &mut R) {
+        if self.full_rank {
+            for v in e.as_flattened_mut() {
+                *v = StandardNormal.sample(rng);
+            }
+        } else {
+            for e in e {
+                for (v, &active) in e.iter_mut().zip(&self.active) {
+                    *v = if active {
+                        StandardNormal.sample(rng)
+                    } else {
+                        0.0
+                    };
+                }
+            }
+        }
+    }
+
+    /// `L e` for a vector from [`fill_normals`](Self::fill_normals): the lower-triangular
+    /// product, `D (D + 1) / 2` multiply-adds, unrolled.
+    #[inline(always)]
+    pub(crate) fn apply(&self, e: &[f64; D]) -> SVector<f64, D> {
+        let l = &self.sqrt.data.0;
+        let mut w = [0.0; D];
+        for j in 0..D {
+            for i in j..D {
+                w[i] += e[j] * l[j][i];
+            }
+        }
+        SVector::from(w)
+    }
+
+    /// One draw `w = L e` from `N(0, Q)`: [`fill_normals`](Self::fill_normals) for one vector,
+    /// then [`apply`](Self::apply).
+    #[inline(always)]
+    pub(crate) fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> SVector<f64, D> {
+        let mut e = [[0.0; D]];
+        self.fill_normals(&mut e, rng);
+        self.apply(&e[0])
+    }
+}
+
+/// A [`NoiseFactor`] for the last covariance seen, refactored only when the covariance changes
+/// (for a process noise that depends on the state, evaluated particle by particle).
 #[derive(Debug, Clone)]
 pub(crate) struct NoiseSqrtCache<const D: usize> {
     covariance: SMatrix<f64, D, D>,
-    sqrt: SMatrix<f64, D, D>,
-    active: [bool; D],
-    valid: bool,
+    factor: Option<NoiseFactor<D>>,
 }
 
 impl<const D: usize> NoiseSqrtCache<D> {
     pub(crate) fn new() -> Self {
         Self {
             covariance: SMatrix::zeros(),
-            sqrt: SMatrix::zeros(),
-            active: [false; D],
-            valid: false,
+            factor: None,
         }
     }
 
-    /// A draw from `N(0, q)`: `L e` with `L L^T = q`, `e ~ N(0, I)` on the non-zero columns of
-    /// `L`. `q` is refactored only when it differs from the cached matrix.
+    /// A draw from `N(0, q)` (see [`NoiseFactor::draw`]); `q` is refactored only when it differs
+    /// from the cached matrix.
     ///
     /// # Errors
-    /// [`EstimationError::NonFinite`] for a non-finite `q`,
-    /// [`EstimationError::NotPositiveDefinite`] when it is not symmetric positive semi-definite.
+    /// As [`NoiseFactor::new`].
     #[inline]
     pub(crate) fn sample<R: Rng + ?Sized>(
         &mut self,
@@ -96,19 +167,13 @@ impl<const D: usize> NoiseSqrtCache<D> {
         what: &'static str,
         rng: &mut R,
     ) -> Result<SVector<f64, D>, EstimationError> {
-        if !self.valid || *q != self.covariance {
-            self.refactor(q, what)?;
-        }
-        // w = sum_j e_j L[:, j]: column axpys (contiguous in nalgebra's column-major storage),
-        // rather than a vector e stored element by element and read back for L e.
-        let mut w = SVector::<f64, D>::zeros();
-        for j in 0..D {
-            if self.active[j] {
-                let e: f64 = StandardNormal.sample(rng);
-                w.axpy(e, &self.sqrt.column(j), 1.0);
+        match &self.factor {
+            Some(factor) if *q == self.covariance => Ok(factor.draw(rng)),
+            _ => {
+                let factor = self.refactor(q, what)?;
+                Ok(factor.draw(rng))
             }
         }
-        Ok(w)
     }
 
     #[cold]
@@ -116,60 +181,30 @@ impl<const D: usize> NoiseSqrtCache<D> {
         &mut self,
         q: &SMatrix<f64, D, D>,
         what: &'static str,
-    ) -> Result<(), EstimationError> {
-        if !q.iter().all(|v| v.is_finite()) {
-            return Err(EstimationError::NonFinite { what });
-        }
-        self.sqrt = psd_sqrt(q).ok_or(EstimationError::NotPositiveDefinite { what })?;
-        self.active = std::array::from_fn(|j| self.sqrt.column(j).iter().any(|&v| v != 0.0));
+    ) -> Result<&NoiseFactor<D>, EstimationError> {
+        let factor = NoiseFactor::new(q, what)?;
         self.covariance = *q;
-        self.valid = true;
-        Ok(())
+        Ok(self.factor.insert(factor))
     }
 }
 
-/// Gaussian log-density `ln N(r; 0, R) = -r^T R^-1 r / 2 - ln det(2 pi R) / 2`, with the inverse
-/// Cholesky factor of `R` cached between calls.
+/// The Gaussian log-density `ln N(r; 0, R) = -r^T R^-1 r / 2 - ln det(2 pi R) / 2` of a fixed
+/// `R`, through the inverse of its Cholesky factor (computed once).
 #[derive(Debug, Clone)]
-pub(crate) struct GaussianLogLikelihood<const M: usize> {
-    covariance: SMatrix<f64, M, M>,
+pub(crate) struct GaussianDensity<const M: usize> {
     /// `L^-1` for `R = L L^T` (lower triangular).
     inverse_factor: SMatrix<f64, M, M>,
     /// `-ln det(2 pi R) / 2`.
     log_normaliser: f64,
-    valid: bool,
 }
 
-impl<const M: usize> GaussianLogLikelihood<M> {
-    pub(crate) fn new() -> Self {
-        Self {
-            covariance: SMatrix::zeros(),
-            inverse_factor: SMatrix::zeros(),
-            log_normaliser: 0.0,
-            valid: false,
-        }
-    }
-
-    /// `ln N(r; 0, R)`.
+impl<const M: usize> GaussianDensity<M> {
+    /// Factorises `covariance` once.
     ///
     /// # Errors
     /// [`EstimationError::NonFinite`] for a non-finite `R`,
     /// [`EstimationError::NotPositiveDefinite`] when its Cholesky factorisation fails.
-    #[inline]
-    pub(crate) fn log_density(
-        &mut self,
-        r: &SVector<f64, M>,
-        covariance: &SMatrix<f64, M, M>,
-    ) -> Result<f64, EstimationError> {
-        if !self.valid || *covariance != self.covariance {
-            self.refactor(covariance)?;
-        }
-        let y = self.inverse_factor * r;
-        Ok(self.log_normaliser - 0.5 * y.norm_squared())
-    }
-
-    #[cold]
-    fn refactor(&mut self, covariance: &SMatrix<f64, M, M>) -> Result<(), EstimationError> {
+    pub(crate) fn new(covariance: &SMatrix<f64, M, M>) -> Result<Self, EstimationError> {
         const WHAT: &str = "measurement noise R";
         if !covariance.iter().all(|v| v.is_finite()) {
             return Err(EstimationError::NonFinite { what: WHAT });
@@ -186,11 +221,70 @@ impl<const M: usize> GaussianLogLikelihood<M> {
         if !log_normaliser.is_finite() || !inverse.iter().all(|v| v.is_finite()) {
             return Err(EstimationError::NotPositiveDefinite { what: WHAT });
         }
-        self.inverse_factor = inverse;
-        self.log_normaliser = log_normaliser;
+        Ok(Self {
+            inverse_factor: inverse,
+            log_normaliser,
+        })
+    }
+
+    /// `ln N(r; 0, R)`: `|L^-1 r|^2` over the lower triangle of `L^-1`. `O(M^2)`.
+    #[inline(always)]
+    pub(crate) fn log_density(&self, r: &SVector<f64, M>) -> f64 {
+        let l = &self.inverse_factor.data.0;
+        let mut y = [0.0; M];
+        for k in 0..M {
+            for i in k..M {
+                y[i] += l[k][i] * r[k];
+            }
+        }
+        let mut sq = 0.0;
+        for v in y {
+            sq += v * v;
+        }
+        self.log_normaliser - 0.5 * sq
+    }
+}
+
+/// A [`GaussianDensity`] for the last covariance seen, refactored only when the covariance
+/// changes (for a measurement noise that depends on the state).
+#[derive(Debug, Clone)]
+pub(crate) struct GaussianLogLikelihood<const M: usize> {
+    covariance: SMatrix<f64, M, M>,
+    density: Option<GaussianDensity<M>>,
+}
+
+impl<const M: usize> GaussianLogLikelihood<M> {
+    pub(crate) fn new() -> Self {
+        Self {
+            covariance: SMatrix::zeros(),
+            density: None,
+        }
+    }
+
+    /// `ln N(r; 0, R)`.
+    ///
+    /// # Errors
+    /// As [`GaussianDensity::new`].
+    #[inline]
+    pub(crate) fn log_density(
+        &mut self,
+        r: &SVector<f64, M>,
+        covariance: &SMatrix<f64, M, M>,
+    ) -> Result<f64, EstimationError> {
+        match &self.density {
+            Some(density) if *covariance == self.covariance => Ok(density.log_density(r)),
+            _ => Ok(self.refactor(covariance)?.log_density(r)),
+        }
+    }
+
+    #[cold]
+    fn refactor(
+        &mut self,
+        covariance: &SMatrix<f64, M, M>,
+    ) -> Result<&GaussianDensity<M>, EstimationError> {
+        let density = GaussianDensity::new(covariance)?;
         self.covariance = *covariance;
-        self.valid = true;
-        Ok(())
+        Ok(self.density.insert(density))
     }
 }
 

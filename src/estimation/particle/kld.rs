@@ -34,6 +34,7 @@ use nalgebra::SVector;
 use rand::Rng;
 use statrs::distribution::{ContinuousCDF, Normal};
 
+use super::predict::state_independent_noise;
 use super::{sample_motion, wrap_components, ParticleFilter};
 use crate::estimation::particle::gaussian::NoiseSqrtCache;
 use crate::estimation::EstimationError;
@@ -332,10 +333,24 @@ impl<const N: usize> ParticleFilter<N> {
             return Err(EstimationError::NonFinite { what: "dt" });
         }
         let angles = self.motion_angles(model);
-        let mut noise = NoiseSqrtCache::new();
-        self.kld_draw(kld, rng, |x, rng| {
-            sample_motion(model, x, dt, &angles, &mut noise, rng)
-        })
+        match state_independent_noise(model, &self.particles, dt)? {
+            Some(noise) => self.kld_draw(kld, rng, |x, rng| {
+                let mut next = model.transition(x, dt) + noise.draw(rng);
+                if !next.iter().all(|v| v.is_finite()) {
+                    return Err(EstimationError::NonFinite {
+                        what: "predicted particle",
+                    });
+                }
+                wrap_components(&mut next, &angles);
+                Ok(next)
+            }),
+            None => {
+                let mut noise = NoiseSqrtCache::new();
+                self.kld_draw(kld, rng, |x, rng| {
+                    sample_motion(model, x, dt, &angles, &mut noise, rng)
+                })
+            }
+        }
     }
 
     /// The shared KLD loop: draw by weight, map through `transform`, bin, stop at the bound.

@@ -75,7 +75,7 @@ pub use resampling::{
     systematic_resample, systematic_resample_with_offset, ResamplingScheme,
 };
 
-use gaussian::NoiseSqrtCache;
+use gaussian::NoiseFactor;
 use kld::BinSet;
 use predict::sample_motion;
 
@@ -200,11 +200,8 @@ impl<const N: usize> ParticleFilter<N> {
                 what: "initial mean or covariance",
             });
         }
-        let mut noise = NoiseSqrtCache::new();
-        let mut particles = Vec::with_capacity(n);
-        for _ in 0..n {
-            particles.push(mean + noise.sample(covariance, "initial covariance", rng)?);
-        }
+        let noise = NoiseFactor::new(covariance, "initial covariance")?;
+        let particles = (0..n).map(|_| mean + noise.draw(rng)).collect();
         Self::new(particles)
     }
 

@@ -50,6 +50,12 @@ impl<const N: usize, const M: usize> LinearGaussianMeasurement<N, M> {
 }
 
 impl<const N: usize, const M: usize> MeasurementModel<N, M> for LinearGaussianMeasurement<N, M> {
+    /// `R` is a constant.
+    #[inline]
+    fn noise_covariance_is_state_independent(&self) -> bool {
+        true
+    }
+
     #[inline]
     fn measure(&self, x: &SVector<f64, N>) -> SVector<f64, M> {
         self.h * x

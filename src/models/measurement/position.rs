@@ -58,6 +58,12 @@ impl<const N: usize> PositionMeasurement<N> {
 }
 
 impl<const N: usize> MeasurementModel<N, 2> for PositionMeasurement<N> {
+    /// `R` is a constant.
+    #[inline]
+    fn noise_covariance_is_state_independent(&self) -> bool {
+        true
+    }
+
     #[inline]
     fn measure(&self, x: &SVector<f64, N>) -> Vector2<f64> {
         Vector2::new(x[self.indices[0]], x[self.indices[1]])

@@ -99,11 +99,17 @@ impl<const N: usize> RangeBearing<N> {
 }
 
 impl<const N: usize> MeasurementModel<N, 2> for RangeBearing<N> {
+    /// `R` is a constant.
+    #[inline]
+    fn noise_covariance_is_state_independent(&self) -> bool {
+        true
+    }
+
     #[inline]
     fn measure(&self, x: &SVector<f64, N>) -> Vector2<f64> {
         let dx = x[self.indices[0]] - self.sensor.x;
         let dy = x[self.indices[1]] - self.sensor.y;
-        Vector2::new(dx.hypot(dy), dy.atan2(dx))
+        Vector2::new(range(dx, dy), libm::atan2(dy, dx))
     }
 
     #[inline]
@@ -131,5 +137,17 @@ impl<const N: usize> MeasurementJacobian<N, 2> for RangeBearing<N> {
             h[(1, self.indices[1])] = dx / r2;
         }
         h
+    }
+}
+
+/// `sqrt(dx^2 + dy^2)`: the plain formula where its squares neither overflow nor lose precision to
+/// underflow (a few instructions, within an ulp or so of `hypot`), `hypot` elsewhere.
+#[inline]
+fn range(dx: f64, dy: f64) -> f64 {
+    let r2 = dx * dx + dy * dy;
+    if (1e-290..=1e290).contains(&r2) {
+        r2.sqrt()
+    } else {
+        dx.hypot(dy)
     }
 }

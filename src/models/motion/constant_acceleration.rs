@@ -89,6 +89,12 @@ impl ConstantAcceleration {
 }
 
 impl MotionModel<6> for ConstantAcceleration {
+    /// `Q` depends on `dt` only.
+    #[inline]
+    fn process_noise_is_state_independent(&self) -> bool {
+        true
+    }
+
     #[inline]
     fn transition(&self, x: &Vector6, dt: f64) -> Vector6 {
         let h = 0.5 * dt * dt;

@@ -89,6 +89,12 @@ impl ConstantVelocity {
 }
 
 impl MotionModel<4> for ConstantVelocity {
+    /// `Q` depends on `dt` only.
+    #[inline]
+    fn process_noise_is_state_independent(&self) -> bool {
+        true
+    }
+
     #[inline]
     fn transition(&self, x: &Vector4<f64>, dt: f64) -> Vector4<f64> {
         Vector4::new(x[0] + dt * x[1], x[1], x[2] + dt * x[3], x[3])

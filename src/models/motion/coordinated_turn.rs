@@ -132,6 +132,12 @@ fn turn_ratio_derivatives(a: f64, dt: f64, sin_a: f64, cos_a: f64) -> (f64, f64)
 }
 
 impl MotionModel<5> for CoordinatedTurn {
+    /// `Q` depends on `dt` only.
+    #[inline]
+    fn process_noise_is_state_independent(&self) -> bool {
+        true
+    }
+
     #[inline]
     fn transition(&self, x: &Vector5, dt: f64) -> Vector5 {
         let (vx, vy, w) = (x[1], x[3], x[4]);
