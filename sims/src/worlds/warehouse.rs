@@ -217,16 +217,27 @@ impl Warehouse {
         GridGeometry::new(w, h, resolution, Vector2::new(-t, -t), 0.0)
     }
 
-    /// The ground-truth map on `geometry`: a cell is blocked when its centre lies in an
-    /// obstacle (closed rectangles). On [`grid_geometry`](Self::grid_geometry) that is exactly
-    /// "the cell overlaps an obstacle".
+    /// The ground-truth map on `geometry` (unrotated): a cell is blocked when it overlaps an
+    /// obstacle with positive area (decided with a tolerance of `1e-6` cells, so cells whose
+    /// centre lies on an edge, as on [`grid_geometry`](Self::grid_geometry), count as
+    /// occupied whatever the rounding of their centre).
     pub fn rasterize(&self, geometry: &GridGeometry) -> Result<BinaryGrid, MappingError> {
         let (w, h) = (geometry.width(), geometry.height());
         let mut grid = BinaryGrid::new(w, h)?;
-        for y in 0..h {
-            for x in 0..w {
-                let c = geometry.cell_center(Cell::new(x as i32, y as i32));
-                if self.is_occupied(&c) {
+        let (o, r) = (geometry.origin(), geometry.resolution());
+        let eps = 1e-6 * r;
+        // Cells i whose span [o + i r, o + (i + 1) r] overlaps [lo + eps, hi - eps].
+        let span = |lo: f64, hi: f64, origin: f64, n: usize| {
+            let first = ((lo + eps - origin) / r).floor().max(0.0) as usize;
+            let last = (((hi - eps - origin) / r).ceil().max(0.0) as usize).min(n);
+            (first..last).filter(move |&i| {
+                let (a, b) = (origin + i as f64 * r, origin + (i + 1) as f64 * r);
+                b > lo + eps && a < hi - eps
+            })
+        };
+        for b in self.obstacles() {
+            for y in span(b.min().y, b.max().y, o.y, h) {
+                for x in span(b.min().x, b.max().x, o.x, w) {
                     grid.set_blocked(x, y, true);
                 }
             }
