@@ -4,11 +4,17 @@
 //! resampling scheme and KLD resampling at 10k particles. The models are the library's own:
 //! `models::motion::ConstantVelocity`, `models::measurement::{RangeBearing, PositionMeasurement}`.
 //!
+//! Each group is measured twice: in wall-clock time (criterion's default; group names as above)
+//! and in CPU time of the benchmark thread (the same names with `_cpu`), which does not count time
+//! spent waiting for a core: on a machine shared with other work the CPU-time figures are the
+//! stable ones. tools/compare/particle_numpy.py times NumPy the same two ways.
+//!
 //! `CARGO_TARGET_DIR=... cargo bench -p kestrel --no-default-features --bench particle`
 
 use std::hint::black_box;
 use std::time::Duration;
 
+use criterion::measurement::Measurement;
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 use kestrel::estimation::particle::{KldSampling, ParticleFilter, ResamplingScheme};
 use kestrel::models::measurement::{PositionMeasurement, RangeBearing};
@@ -18,6 +24,10 @@ use nalgebra::{Matrix4, Vector2, Vector4};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
+
+#[path = "support/thread_cpu_time.rs"]
+mod thread_cpu_time;
+use thread_cpu_time::ThreadCpuTime;
 
 /// State [px, vx, py, vy] (the library's constant-velocity layout).
 const POSITION: [usize; 2] = [0, 2];
@@ -86,12 +96,12 @@ impl Scenario {
     }
 }
 
-fn full_step(c: &mut Criterion) {
+fn full_step<T: Measurement>(c: &mut Criterion<T>, suffix: &str) {
     for (name, radar) in [
         ("particle_step_cv4_range_bearing", true),
         ("particle_step_cv4_position", false),
     ] {
-        let mut group = c.benchmark_group(name);
+        let mut group = c.benchmark_group(format!("{name}{suffix}"));
         group
             .warm_up_time(Duration::from_secs(1))
             .measurement_time(Duration::from_secs(4));
@@ -123,9 +133,9 @@ fn full_step(c: &mut Criterion) {
     }
 }
 
-fn parts(c: &mut Criterion) {
+fn parts<T: Measurement>(c: &mut Criterion<T>, suffix: &str) {
     let n = 10_000;
-    let mut group = c.benchmark_group("particle_parts_10k");
+    let mut group = c.benchmark_group(format!("particle_parts_10k{suffix}"));
     group
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
@@ -188,5 +198,20 @@ fn parts(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, full_step, parts);
-criterion_main!(benches);
+fn wall(c: &mut Criterion) {
+    full_step(c, "");
+    parts(c, "");
+}
+
+fn cpu(c: &mut Criterion<ThreadCpuTime>) {
+    full_step(c, "_cpu");
+    parts(c, "_cpu");
+}
+
+criterion_group!(wall_clock, wall);
+criterion_group! {
+    name = cpu_time;
+    config = Criterion::default().with_measurement(ThreadCpuTime);
+    targets = cpu
+}
+criterion_main!(wall_clock, cpu_time);

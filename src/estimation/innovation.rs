@@ -68,9 +68,16 @@ impl<const M: usize> SmallCholesky<M> {
             if !(d > 0.0) {
                 return None;
             }
-            let ljj = d.sqrt();
+            // 1 / L_jj = L_jj / d: the square root and the division run side by side instead of
+            // one after the other (the pivots are the critical path of a small update).
+            let (ljj, inv_d) = (d.sqrt(), 1.0 / d);
             l[(j, j)] = ljj;
-            let inv = 1.0 / ljj;
+            // (a subnormal pivot overflows 1 / d: then divide)
+            let inv = if inv_d <= f64::MAX {
+                ljj * inv_d
+            } else {
+                1.0 / ljj
+            };
             inv_diag[j] = inv;
             for i in (j + 1)..M {
                 let mut v = s[(i, j)];

@@ -110,7 +110,7 @@ pub(crate) fn symmetrized<const D: usize>(mut m: SMatrix<f64, D, D>) -> SMatrix<
 /// and `F P F^T` (its lower triangle is read), sets `x <- x_pred` (angles wrapped) and
 /// `P <- F P F^T + Q` (exactly symmetric) after checking `Q` and the result; on error nothing is
 /// written.
-#[inline]
+#[inline(always)]
 pub(crate) fn propagate_moments<const N: usize>(
     x_pred: &SVector<f64, N>,
     fpf: &SMatrix<f64, N, N>,
@@ -131,7 +131,7 @@ pub(crate) fn propagate_moments<const N: usize>(
 }
 
 /// [`propagate_moments`] with a dense `F` (`P` must be symmetric, as the filters keep it).
-#[inline]
+#[inline(always)]
 pub(crate) fn propagate<const N: usize>(
     x_pred: &SVector<f64, N>,
     f: &SMatrix<f64, N, N>,
@@ -236,7 +236,7 @@ pub(crate) fn innovation_only<const N: usize, const M: usize>(
 /// sets `x <- x + K y` (angles wrapped) and `P <- (I - K H) P (I - K H)^T + K R K^T` (see
 /// [`joseph`] for the arrangement) and returns the innovation; on error nothing is written.
 /// `h` gives `H` to the error path only.
-#[inline]
+#[inline(always)]
 pub(crate) fn joseph_update<const N: usize, const M: usize>(
     y: &SVector<f64, M>,
     projection: &Projection<N, M>,
