@@ -79,6 +79,9 @@ struct TrainArgs {
     /// Training steps per curriculum lesson (default: the pipeline's own).
     #[arg(long)]
     lesson_iterations: Option<usize>,
+    /// JSON file overriding training settings (any field of the task's TrainConfig).
+    #[arg(long)]
+    config: Option<PathBuf>,
     #[command(flatten)]
     viz: VizArgs,
 }
@@ -179,6 +182,7 @@ pub fn main() -> anyhow::Result<()> {
                     bench_steps: args.bench_steps,
                     bench_unroll: args.bench_unroll,
                     lesson_iterations: args.lesson_iterations,
+                    config: args.config,
                 },
                 &sink,
             )

@@ -316,6 +316,35 @@ impl TruckScenario {
     }
 }
 
+/// The results as a markdown table, with the colour legend of the overview.
+fn results_markdown(report: &Report) -> String {
+    let mut text = String::from(
+        "# Results\n\n| algorithm / starts | episodes | docked | success | jack-knifed | left arena | missed dock | timed out | mean pos. err. | mean angle err. (deg) |\n|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for (alg, m) in &report.metrics {
+        let g = |k: &str| m.get(k).copied().unwrap_or(f64::NAN);
+        text.push_str(&format!(
+            "| {alg} | {} | {} | {:.1} % | {} | {} | {} | {} | {:.3} | {:.2} |\n",
+            g("episodes"),
+            g("docked"),
+            100.0 * g("success_rate"),
+            g("jackknifed"),
+            g("left_arena"),
+            g("missed_dock"),
+            g("timed_out"),
+            g("mean_position_error"),
+            g("mean_angle_error_deg"),
+        ));
+    }
+    text.push_str(
+        "\nOverview colours: green docked, pink missed the dock, yellow left the arena, \
+         vermillion jack-knifed, grey timed out. Replay: blue learned controller, orange MPC \
+         through the true kinematics, green MPC through the learned emulator (same starts, \
+         one after another on the `step` timeline).\n",
+    );
+    text
+}
+
 /// Replays episodes one after another on the `step` timeline under `world/<alg>/...`;
 /// `offsets[i]` is where episode `i` starts.
 fn replay(
@@ -421,6 +450,8 @@ impl ScenarioKind for TruckScenario {
         let emulator =
             TruckEmulator::load(&dir.join(EMULATOR_FILE)).context("cannot load the emulator")?;
         let mut report = Report::default();
+        kestrel::viz::y_up(rec, "world")?;
+        kestrel::viz::y_up(rec, "overview")?;
         log_static_world(rec, &world, "world")?;
 
         // Learned controller: evaluation region and the course's full distribution.
@@ -529,6 +560,10 @@ impl ScenarioKind for TruckScenario {
         bar.finish_and_clear();
 
         if rec.is_enabled() {
+            rec.log_static(
+                "results",
+                &rerun::TextDocument::from_markdown(results_markdown(&report)),
+            )?;
             // Every evaluation path of the learned controller, by outcome.
             for o in Outcome::ALL {
                 let strips: Vec<Vec<[f32; 2]>> = learned
@@ -596,7 +631,7 @@ impl ScenarioKind for TruckScenario {
     }
 
     fn blueprint(&self) -> Option<Blueprint> {
-        Some(Blueprint::new(Vertical::new([
+        Some(super::layout(Vertical::new([
             Horizontal::new([
                 Spatial2DView::new("episode replay (learned, MPC true, MPC emulator)")
                     .with_origin("world")

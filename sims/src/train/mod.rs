@@ -42,6 +42,8 @@ pub struct TrainOptions {
     pub bench_unroll: usize,
     /// Override of the steps per lesson.
     pub lesson_iterations: Option<usize>,
+    /// A JSON file of settings overriding the defaults.
+    pub config: Option<PathBuf>,
 }
 
 /// Runs `kestrel train <task>`.
@@ -52,10 +54,16 @@ pub fn run(task: Task, options: &TrainOptions, sink: &Sink) -> anyhow::Result<()
 }
 
 fn run_truck(options: &TrainOptions, sink: &Sink) -> anyhow::Result<()> {
-    let mut config = truck::TrainConfig {
-        seed: options.seed,
-        ..Default::default()
+    let mut config = match &options.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            serde_json::from_str::<truck::TrainConfig>(&text)
+                .with_context(|| format!("{}: invalid training settings", path.display()))?
+        }
+        None => truck::TrainConfig::default(),
     };
+    config.seed = options.seed;
     if let Some(n) = options.lesson_iterations {
         anyhow::ensure!(n >= 1, "--lesson-iterations must be at least 1");
         config.lesson_iterations = n;

@@ -43,7 +43,9 @@ use crate::worlds::truck::{
 };
 
 /// Settings of the pipeline (the defaults are what the committed weights were trained with).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// `kestrel train truck --config FILE.json` overrides any of them.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct TrainConfig {
     /// Base seed.
     pub seed: u64,
@@ -75,6 +77,21 @@ pub struct TrainConfig {
     pub eval_max_steps: usize,
     /// Example episodes logged per lesson.
     pub logged_episodes: usize,
+    /// Weight of the trailer-angle term of the objective.
+    pub angle_weight: f64,
+    /// Weight of the jack-knife penalty.
+    pub jackknife_weight: f64,
+    /// Weight of the arena penalties.
+    pub arena_weight: f64,
+    /// Learning-rate factor of the second half of the lessons.
+    pub late_rate_factor: f64,
+    /// Learning-rate factor of the last lesson (which runs twice as long).
+    pub final_rate_factor: f64,
+    /// Lesson start boxes with the trailer angle relative to the dock's bearing
+    /// ([`StartRegion::Facing`]) rather than absolute ([`StartRegion::Box`]).
+    pub lessons_facing: bool,
+    /// Lowest hitch x of every lesson.
+    pub lesson_x_min: f64,
 }
 
 impl Default for TrainConfig {
@@ -87,7 +104,7 @@ impl Default for TrainConfig {
             emulator_iterations: 6000,
             emulator_batch: 256,
             emulator_learning_rate: 3e-3,
-            lessons: 10,
+            lessons: 12,
             lesson_iterations: 200,
             batch_size: 64,
             learning_rate: 1e-3,
@@ -95,6 +112,13 @@ impl Default for TrainConfig {
             eval_episodes: 200,
             eval_max_steps: 1500,
             logged_episodes: 6,
+            angle_weight: super::truck_models::ANGLE_WEIGHT,
+            jackknife_weight: super::truck_models::JACKKNIFE_WEIGHT,
+            arena_weight: super::truck_models::ARENA_WEIGHT,
+            late_rate_factor: 0.5,
+            final_rate_factor: 0.2,
+            lessons_facing: false,
+            lesson_x_min: 5.0,
         }
     }
 }
@@ -113,13 +137,13 @@ impl StartDistribution<4> for LessonStarts {
     }
 }
 
-/// The curriculum: `count` lessons whose start regions ([`StartRegion::Facing`]) widen
-/// linearly from hitch `x in [7, 10]`, `|y| <= 0.5`, trailer within 5 degrees of facing the
-/// dock, `|theta0 - theta1| <= 3 deg` to `x in [7, 38]`, `|y| <= 9`, within 100 degrees,
-/// `|theta0 - theta1| <= 45 deg` (beyond the evaluation region), with unroll limits long
-/// enough to reach the wall (`12 (x_max + y_max) + 60` steps, at most 700). The learning rate
-/// halves after the first half of the lessons; the last lesson runs twice as long at a fifth
-/// of it, to polish the docking precision.
+/// The curriculum: `count` lessons whose start regions widen linearly from hitch
+/// `x in [x_min, 10]`, `|y| <= 0.5`, trailer angle within 5 degrees (of 0, or of facing the dock
+/// with `lessons_facing`), `|theta0 - theta1| <= 3 deg` to `x in [x_min, 38]`, `|y| <= 9`,
+/// within 100 degrees, `|theta0 - theta1| <= 45 deg` (beyond the evaluation region), with
+/// unroll limits long enough to reach the wall (`12 (x_max + y_max) + 60` steps, at most 600).
+/// The learning rate drops to `late_rate_factor` of itself after the first half of the lessons;
+/// the last lesson runs twice as long at `final_rate_factor` of it, to polish the precision.
 pub fn lessons(world: &TruckWorld, config: &TrainConfig) -> Vec<Lesson<LessonStarts>> {
     let count = config.lessons.max(1);
     (0..count)
@@ -127,12 +151,23 @@ pub fn lessons(world: &TruckWorld, config: &TrainConfig) -> Vec<Lesson<LessonSta
             let s = (k + 1) as f64 / count as f64;
             let lerp = |a: f64, b: f64| a + s * (b - a);
             let (x_max, y_max) = (lerp(10.0, 38.0), lerp(0.5, 9.0));
-            let region = StartRegion::Facing {
-                x_min: 7.0,
-                x_max,
-                y_max,
-                facing_max: lerp(5.0, 100.0).to_radians(),
-                hitch_max: lerp(3.0, 45.0).to_radians(),
+            let (angle, hitch_max) = (lerp(5.0, 100.0).to_radians(), lerp(3.0, 45.0).to_radians());
+            let region = if config.lessons_facing {
+                StartRegion::Facing {
+                    x_min: config.lesson_x_min,
+                    x_max,
+                    y_max,
+                    facing_max: angle,
+                    hitch_max,
+                }
+            } else {
+                StartRegion::Box {
+                    x_min: config.lesson_x_min,
+                    x_max,
+                    y_max,
+                    trailer_max: angle,
+                    hitch_max,
+                }
             };
             let last = k + 1 == count;
             Lesson {
@@ -147,13 +182,13 @@ pub fn lessons(world: &TruckWorld, config: &TrainConfig) -> Vec<Lesson<LessonSta
                     config.lesson_iterations
                 },
                 batch_size: config.batch_size,
-                max_steps: ((12.0 * (x_max + y_max) + 60.0) as usize).min(700),
+                max_steps: ((12.0 * (x_max + y_max) + 60.0) as usize).min(600),
                 learning_rate: if last {
-                    0.2 * config.learning_rate
+                    config.final_rate_factor * config.learning_rate
                 } else if 2 * k < count {
                     config.learning_rate
                 } else {
-                    0.5 * config.learning_rate
+                    config.late_rate_factor * config.learning_rate
                 },
             }
         })
@@ -400,9 +435,18 @@ impl CurriculumObserver<4, 1, 8, 25> for Observer<'_> {
             self.rec.set_time_sequence("iteration", self.global as i64);
             let _ = kestrel::viz::log_scalar(self.rec, "plots/loss/total", step.loss);
             let _ = kestrel::viz::log_scalar(self.rec, "plots/loss/terminal", step.terminal_loss);
-            let _ = kestrel::viz::log_scalar(self.rec, "plots/loss/jackknife", step.stage_loss);
+            let _ = kestrel::viz::log_scalar(
+                self.rec,
+                "plots/loss/jackknife_and_arena",
+                step.stage_loss,
+            );
             let _ = kestrel::viz::log_scalar(self.rec, "plots/gradient_norm", step.gradient_norm);
             let _ = kestrel::viz::log_scalar(self.rec, "plots/lesson", (lesson + 1) as f64);
+            let _ = kestrel::viz::log_scalar(
+                self.rec,
+                "plots/unrolled_steps",
+                step.unrolled_steps as f64,
+            );
         }
     }
 
@@ -438,10 +482,11 @@ impl CurriculumObserver<4, 1, 8, 25> for Observer<'_> {
             reason: format!("{e:#}"),
         })?;
         let line = format!(
-            "{}: success {:.1} % on its starts, {:.1} % on the evaluation region ({:.1} ms/step)",
+            "{}: success {:.1} % on its starts, {:.1} % on the evaluation region {:?} ({:.1} ms/step)",
             self.lessons[lesson].name,
             100.0 * own.success_rate,
             100.0 * region.success_rate,
+            region.outcomes,
             self.step_ms[lesson],
         );
         if self.bar.is_hidden() {
@@ -498,6 +543,62 @@ fn log_lesson(
     Ok(())
 }
 
+/// The training recording's layout: loss and per-lesson success over the `iteration` timeline,
+/// the lesson's example episodes, the emulator's loss and the settings.
+pub fn training_blueprint() -> rerun::blueprint::Blueprint {
+    use rerun::blueprint::components::PanelState;
+    use rerun::blueprint::{
+        Blueprint, BlueprintPanel, Horizontal, SelectionPanel, Spatial2DView, TextDocumentView,
+        TimePanel, TimeSeriesView, Vertical,
+    };
+    Blueprint::new(Vertical::new([
+        Horizontal::new([
+            TimeSeriesView::new(
+                "controller loss per BPTT step (total, terminal, jack-knife + arena)",
+            )
+            .with_origin("plots/loss")
+            .into(),
+            TimeSeriesView::new("docking success after each lesson (true kinematics)")
+                .with_origin("plots/lesson_success")
+                .into(),
+        ])
+        .into(),
+        Horizontal::new([
+            Spatial2DView::new("example episodes of the current lesson (trailer rear paths)")
+                .with_origin("world/lessons")
+                .into(),
+            TimeSeriesView::new("emulator loss (normalised MSE)")
+                .with_origin("plots/emulator_loss")
+                .into(),
+            TextDocumentView::new("settings")
+                .with_origin("training")
+                .into(),
+        ])
+        .into(),
+    ]))
+    .with_blueprint_panel(BlueprintPanel::new().with_state(PanelState::Collapsed))
+    .with_selection_panel(SelectionPanel::new().with_state(PanelState::Collapsed))
+    .with_time_panel(
+        TimePanel::new()
+            .with_state(PanelState::Collapsed)
+            .with_timeline("iteration"),
+    )
+}
+
+/// CPU seconds (user + system) used by this process so far, from `/proc/self/stat` (Linux;
+/// `None` elsewhere). Beside the wall-clock time it shows how much of a run the machine's other
+/// load took away.
+pub fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // fields after the command name (which is in parentheses and may contain spaces)
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    // the kernel's USER_HZ is 100 on every Linux configuration in use
+    Some((utime + stime) / 100.0)
+}
+
 /// Runs the whole pipeline and writes the weights into `weights_dir`.
 pub fn train(
     config: &TrainConfig,
@@ -507,6 +608,14 @@ pub fn train(
     let world = TruckWorld::course();
     let start = Instant::now();
     if rec.is_enabled() {
+        training_blueprint().send(
+            rec,
+            rerun::blueprint::BlueprintActivation {
+                make_active: true,
+                make_default: true,
+            },
+        )?;
+        kestrel::viz::y_up(rec, "world")?;
         crate::runner::truck_backer_upper::log_static_world(rec, &world, "world/lessons")?;
         kestrel::viz::log_series_style(
             rec,
@@ -554,7 +663,7 @@ pub fn train(
             clip_norm: config.clip_norm,
         },
     )?;
-    let objective = objective(world.truck.trailer_length())?;
+    let objective = objective(world.truck.trailer_length(), config)?;
     let total: usize = lessons.iter().map(|l| l.iterations).sum();
     let mut observer = Observer {
         world,
@@ -599,6 +708,10 @@ pub fn train(
             ("data_and_emulator".to_string(), emulator_s),
             ("curriculum".to_string(), curriculum_s),
             ("total".to_string(), start.elapsed().as_secs_f64()),
+            (
+                "process_cpu".to_string(),
+                process_cpu_seconds().unwrap_or(f64::NAN),
+            ),
         ]),
         step_ms: observer.step_ms,
     };
@@ -624,7 +737,7 @@ pub fn bench_steps(config: &TrainConfig, steps: usize, unroll: usize) -> anyhow:
         },
     )?;
     // No episode end: every step unrolls exactly `unroll` steps, as the PyTorch script does.
-    let objective = objective(world.truck.trailer_length())?;
+    let objective = objective(world.truck.trailer_length(), config)?;
     let objective_no_end = objective
         .clone()
         .done_when(nalgebra::SVector::<f64, 5>::zeros(), -1.0)?;

@@ -85,7 +85,7 @@ pub const ANGLE_WEIGHT: f64 = 10.0;
 /// Weight of the jack-knife penalty.
 pub const JACKKNIFE_WEIGHT: f64 = 100.0;
 /// Weight of the arena penalties (per step, per squared length unit outside).
-pub const ARENA_WEIGHT: f64 = 10.0;
+pub const ARENA_WEIGHT: f64 = 0.0;
 /// Largest hitch |y| before the arena penalty.
 pub const ARENA_HITCH_Y: f64 = 8.3;
 /// Largest hitch x before the arena penalty.
@@ -96,8 +96,17 @@ pub const ARENA_REAR_Y: f64 = 9.5;
 pub const JACKKNIFE_PENALTY_START_DEG: f64 = 60.0;
 
 /// The training objective on features `[x, y, cos theta1, sin theta1, cos(theta0 - theta1)]`
-/// (see the module docs); `d` is the hitch-to-rear length.
-pub fn objective(d: f64) -> Result<EpisodeObjective<4, 5>, LearningError> {
+/// (see the module docs); `d` is the hitch-to-rear length, the weights come from the training
+/// settings.
+pub fn objective(
+    d: f64,
+    weights: &super::truck::TrainConfig,
+) -> Result<EpisodeObjective<4, 5>, LearningError> {
+    let (angle, jackknife, arena) = (
+        weights.angle_weight,
+        weights.jackknife_weight,
+        weights.arena_weight,
+    );
     let a = SMatrix::<f64, 5, 4>::from_row_slice(&[
         1.0, 0.0, 0.0, 0.0, //
         0.0, 1.0, 0.0, 0.0, //
@@ -111,12 +120,12 @@ pub fn objective(d: f64) -> Result<EpisodeObjective<4, 5>, LearningError> {
     EpisodeObjective::new(g)
         .terminal(row([1.0, 0.0, -d, 0.0, 0.0]), 0.0, 1.0)?
         .terminal(row([0.0, 1.0, 0.0, -d, 0.0]), 0.0, 1.0)?
-        .terminal(row([0.0, 0.0, 1.0, 0.0, 0.0]), 1.0, ANGLE_WEIGHT)?
-        .terminal(row([0.0, 0.0, 0.0, 1.0, 0.0]), 0.0, ANGLE_WEIGHT)?
+        .terminal(row([0.0, 0.0, 1.0, 0.0, 0.0]), 1.0, angle)?
+        .terminal(row([0.0, 0.0, 0.0, 1.0, 0.0]), 0.0, angle)?
         .stage_hinge(
             row([0.0, 0.0, 0.0, 0.0, 1.0]),
             JACKKNIFE_PENALTY_START_DEG.to_radians().cos(),
-            JACKKNIFE_WEIGHT,
+            jackknife,
         )?
         // arena: hitch |y| <= 8.3 and x <= 38.3 (keeps the cab front, 1.5 ahead, inside),
         // trailer rear |y| <= 9.5
@@ -125,14 +134,14 @@ pub fn objective(d: f64) -> Result<EpisodeObjective<4, 5>, LearningError> {
             -ARENA_HITCH_Y,
             ARENA_WEIGHT,
         )?
-        .stage_hinge(row([0.0, 1.0, 0.0, 0.0, 0.0]), -ARENA_HITCH_Y, ARENA_WEIGHT)?
+        .stage_hinge(row([0.0, 1.0, 0.0, 0.0, 0.0]), -ARENA_HITCH_Y, arena)?
         .stage_hinge(
             row([-1.0, 0.0, 0.0, 0.0, 0.0]),
             -ARENA_HITCH_X,
             ARENA_WEIGHT,
         )?
-        .stage_hinge(row([0.0, -1.0, 0.0, d, 0.0]), -ARENA_REAR_Y, ARENA_WEIGHT)?
-        .stage_hinge(row([0.0, 1.0, 0.0, -d, 0.0]), -ARENA_REAR_Y, ARENA_WEIGHT)?
+        .stage_hinge(row([0.0, -1.0, 0.0, d, 0.0]), -ARENA_REAR_Y, arena)?
+        .stage_hinge(row([0.0, 1.0, 0.0, -d, 0.0]), -ARENA_REAR_Y, arena)?
         .done_when(row([1.0, 0.0, -d, 0.0, 0.0]), 0.0)
 }
 
