@@ -12,18 +12,24 @@
 //!
 //! One byte per cell keeps recordings small (a 300 x 200 grid is 60 kB per frame).
 //!
-//! ```no_run
+//! ```
 //! use kestrel::mapping::{Bounds, GridGeometry, OccupancyGrid, OccupancyParams};
+//! use kestrel::viz::UNKNOWN_CELL;
 //! use nalgebra::{Point2, Vector2};
 //! let rec = rerun::RecordingStreamBuilder::new("example").buffered()?;
 //! let geometry = GridGeometry::new(100, 80, 0.1, Vector2::new(-5.0, -4.0), 0.0)?;
 //! let mut grid = OccupancyGrid::new(geometry, OccupancyParams::default(), Bounds::Fixed)?;
-//! grid.insert_points(&Point2::new(0.0, 0.0), &[Point2::new(3.0, 1.0)], 10.0)?;
+//! // One beam from (0.05, 0.05) to (3.05, 0.05): a hit (p = 0.7) at the end, misses (p = 0.4)
+//! // on the way.
+//! grid.insert_points(&Point2::new(0.05, 0.05), &[Point2::new(3.05, 0.05)], 10.0)?;
 //! kestrel::viz::y_up(&rec, "world")?;
 //! kestrel::viz::log_occupancy_style(&rec, "world/map")?;
 //! let mut classes = Vec::new();
 //! kestrel::viz::log_occupancy_grid(&rec, "world/map", &grid, &mut classes)?;
-//! assert_eq!(classes.len(), 100 * 80);
+//! let class = |x: usize, y: usize| classes[y * 100 + x];
+//! assert_eq!(class(80, 40), 70); // (3.05, 0.05) is cell (80, 40)
+//! assert_eq!(class(60, 40), 40);
+//! assert_eq!(class(60, 41), UNKNOWN_CELL);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 

@@ -6,7 +6,7 @@
 //! the cell centres given by a [`GridGeometry`]). A [`TreeMirror`] follows a planner's observer
 //! events so a growing RRT/RRT* tree can be drawn while it grows.
 //!
-//! ```no_run
+//! ```
 //! use kestrel::planning::sampling::{PlannerEvent, SearchGraph};
 //! use nalgebra::Vector2;
 //! let rec = rerun::RecordingStreamBuilder::new("example").buffered()?;
@@ -16,10 +16,15 @@
 //! };
 //! assert_eq!(kestrel::viz::graph_segments(&graph).len(), 2);
 //! rec.log("world/rrt/tree", &kestrel::viz::graph_strips(&graph, [200, 200, 200, 120]))?;
+//! // A tree mirrored from observer events: 0 -> 1 -> 2, then 2 rewired to hang from 0.
 //! let mut mirror = kestrel::viz::TreeMirror::new();
-//! mirror.observe(&PlannerEvent::VertexAdded { id: 0, state: Vector2::zeros(), parent: None });
-//! mirror.observe(&PlannerEvent::VertexAdded { id: 1, state: Vector2::new(1.0, 0.0), parent: Some(0) });
-//! assert_eq!(mirror.segments().len(), 1);
+//! for (id, parent) in [(0, None), (1, Some(0)), (2, Some(1))] {
+//!     mirror.observe(&PlannerEvent::VertexAdded { id, state: graph.states[id as usize], parent });
+//! }
+//! assert_eq!(mirror.path_to(2).unwrap().1, 2.0);
+//! mirror.observe(&PlannerEvent::Rewired { id: 2, old_parent: 1, new_parent: 0 });
+//! assert_eq!(mirror.path_to(2).unwrap().1, std::f64::consts::SQRT_2);
+//! assert_eq!(mirror.segments().len(), 2);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 

@@ -7,7 +7,7 @@
 //! outside it (`wall_thickness_m` thick).
 
 use kestrel::geometry::Aabb;
-use kestrel::mapping::{BinaryGrid, Cell, GridGeometry, MappingError};
+use kestrel::mapping::{BinaryGrid, GridGeometry, MappingError};
 use nalgebra::{Isometry2, Point2, Vector2};
 use rand::Rng;
 
