@@ -17,6 +17,7 @@
 mod ellipse;
 mod grid;
 mod series;
+mod tracks;
 mod tree;
 mod vehicle;
 
@@ -27,6 +28,9 @@ pub use grid::{
     UNKNOWN_CELL,
 };
 pub use series::{log_scalar, log_series_style};
+pub use tracks::{
+    extent_outline, log_extents, log_gates, log_tracks, track_label, TrackTrails, TENTATIVE_COLOR,
+};
 pub use tree::{
     graph_segments, graph_strips, grid_path_points, grid_path_strip, path_strip, TreeMirror,
 };

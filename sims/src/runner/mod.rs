@@ -12,6 +12,12 @@ pub mod pendulum;
 pub mod prm;
 pub mod rrt_star;
 mod score;
+pub mod tracking;
+pub mod tracking_build;
+pub mod tracking_engine;
+pub mod tracking_roles;
+pub mod tracking_score;
+pub mod tracking_world;
 pub mod truck_backer_upper;
 pub mod warehouse;
 
@@ -112,6 +118,10 @@ fn registry() -> Vec<(&'static str, Loader)> {
             loader::<rrt_star::RrtStarScenario>,
         ),
         (prm::PrmScenario::KIND, loader::<prm::PrmScenario>),
+        (
+            tracking::TrackingScenario::KIND,
+            loader::<tracking::TrackingScenario>,
+        ),
     ]
 }
 
