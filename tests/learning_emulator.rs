@@ -213,14 +213,9 @@ fn bad_files(good: &std::path::Path, dir: &std::path::Path) {
         h["net.0.0.0.weight"]["shape"] = serde_json::json!([6, 32]);
     });
     match Emulator::load(&wrong) {
-        Err(LearningError::WrongShape {
-            name,
-            expected,
-            found,
-            ..
-        }) => {
-            assert_eq!(name, "net.0.0.0.weight");
-            assert_eq!((expected, found), (vec![32, 6], vec![6, 32]));
+        Err(LearningError::WrongShape(m)) => {
+            assert_eq!(m.name, "net.0.0.0.weight");
+            assert_eq!((m.expected, m.found), (vec![32, 6], vec![6, 32]));
         }
         other => panic!("{:?}", other.err()),
     }

@@ -4,11 +4,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn kestrel(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kestrel"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .expect("kestrel runs")
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kestrel"));
+    cmd.args(args).current_dir(repo());
+    // Scenarios on public benchmark maps read them from $KESTREL_DATASETS; beside the shared
+    // datasets folder (as in CI) the tests find them without it being set.
+    let shared = repo().join("../shared/datasets");
+    if std::env::var_os("KESTREL_DATASETS").is_none() && shared.is_dir() {
+        cmd.env("KESTREL_DATASETS", shared);
+    }
+    cmd.output().expect("kestrel runs")
 }
 
 fn repo() -> PathBuf {

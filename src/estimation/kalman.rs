@@ -48,7 +48,13 @@ use crate::models::{normalize, residual};
 /// it can go on with the next measurement.
 ///
 /// # Cost
-/// `O(N^3 + N^2 M + M^3)` per step on the stack: no heap allocation.
+/// `O(N^3 + N^2 M + M^3)` per step on the stack: no heap allocation. Symmetric results are
+/// computed on their lower triangle only, and the Joseph form through its rank-`M` factors
+/// (`O(N^2 M)`, not `O(N^3)`). With models whose `F` or `H` has known zeros the products skip them:
+/// see [`LinearMotion::transition_moments`] (overridden by the kinematic models) and
+/// [`LinearMeasurement::measurement_moments`] (overridden by
+/// [`PositionMeasurement`](crate::models::measurement::PositionMeasurement)); the raw-matrix
+/// steps multiply the dense matrices.
 ///
 /// ```
 /// use nalgebra::{Matrix4, Vector2, Vector4};

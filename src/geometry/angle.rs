@@ -45,7 +45,9 @@ pub fn angle_diff(a: f64, b: f64) -> f64 {
 pub fn circular_mean(angles_and_weights: impl IntoIterator<Item = (f64, f64)>) -> f64 {
     let (s, c) = angles_and_weights
         .into_iter()
-        .fold((0.0, 0.0), |(s, c), (a, w)| (s + w * a.sin(), c + w * a.cos()));
+        .fold((0.0, 0.0), |(s, c), (a, w)| {
+            (s + w * a.sin(), c + w * a.cos())
+        });
     wrap_angle(s.atan2(c))
 }
 

@@ -23,9 +23,9 @@ struct Row<const K: usize> {
 ///   + sum_{t < T} sum_i v_i max(0, s_i - d_i . g(x[t]))^2     stage hinges (alive steps only)
 /// ```
 ///
-/// An episode ends early, and its state is frozen, at the first step where
-/// `e . g(x) <= threshold` (the [`done_when`](Self::done_when) condition), so `x[T]` is the
-/// state when the episode ended. With features `[x, y, cos th, sin th]`, the terminal rows
+/// An episode ends early, and its state is frozen, at the first step where any
+/// `e_k . g(x) <= threshold_k` (the [`done_when`](Self::done_when) conditions), so `x[T]` is
+/// the state when the episode ended. With features `[x, y, cos th, sin th]`, the terminal rows
 /// `(1, 0, -d, 0) -> 0` and `(0, 1, 0, -d) -> 0` put a point `d` behind `(x, y)` on the origin,
 /// and `(0, 0, 1, 0) -> 1`, `(0, 0, 0, 1) -> 0` penalise the heading by the squared chord
 /// `2 - 2 cos th` (about `th^2`, smooth and free of the 2 pi wrap).
@@ -49,7 +49,7 @@ pub struct EpisodeObjective<const N: usize, const K: usize> {
     features: PeriodicFeatures<N, K>,
     terminal: Vec<Row<K>>,
     stage: Vec<Row<K>>,
-    done: Option<(SVector<f64, K>, f64)>,
+    done: Vec<(SVector<f64, K>, f64)>,
 }
 
 fn check_row<const K: usize>(c: &SVector<f64, K>, r: f64, w: f64) -> Result<(), LearningError> {
@@ -112,7 +112,7 @@ impl<const N: usize, const K: usize> EpisodeObjective<N, K> {
             features,
             terminal: Vec::new(),
             stage: Vec::new(),
-            done: None,
+            done: Vec::new(),
         }
     }
 
@@ -143,13 +143,15 @@ impl<const N: usize, const K: usize> EpisodeObjective<N, K> {
         Ok(self)
     }
 
-    /// Ends an episode at the first state with `e . g(x) <= threshold`.
+    /// Ends an episode at the first state with `e . g(x) <= threshold`. Calling it again adds
+    /// another condition: the episode ends when any of them holds (reaching the goal, a
+    /// jack-knife, leaving the arena, ...).
     ///
     /// # Errors
     /// [`LearningError::NonFinite`] for non-finite entries.
     pub fn done_when(mut self, e: SVector<f64, K>, threshold: f64) -> Result<Self, LearningError> {
         check_row(&e, threshold, 0.0)?;
-        self.done = Some((e, threshold));
+        self.done.push((e, threshold));
         Ok(self)
     }
 
@@ -171,11 +173,15 @@ impl<const N: usize, const K: usize> EpisodeObjective<N, K> {
             .sum()
     }
 
-    /// Whether an episode ends at `x`.
+    /// Whether an episode ends at `x` (any of the [`done_when`](Self::done_when) conditions).
     pub fn is_done(&self, x: &SVector<f64, N>) -> bool {
+        if self.done.is_empty() {
+            return false;
+        }
+        let g = self.features.raw(x);
         self.done
-            .as_ref()
-            .is_some_and(|(e, threshold)| e.dot(&self.features.raw(x)) <= *threshold)
+            .iter()
+            .any(|(e, threshold)| e.dot(&g) <= *threshold)
     }
 
     pub(crate) fn tensors(&self, dev: &Cpu) -> ObjectiveTensors<N, K> {

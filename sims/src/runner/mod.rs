@@ -11,6 +11,7 @@ pub mod mpc_settings;
 pub mod pendulum;
 pub mod prm;
 pub mod rrt_star;
+pub mod scene;
 mod score;
 pub mod tracking;
 pub mod tracking_build;

@@ -7,7 +7,7 @@
 //! `queries_solved`, `queries`. An unreachable goal gives `solved = 0` (no search is run when
 //! the start and goal connect to different roadmap components). Times are timings.
 
-use super::rrt_star::{Scene, SceneConfig};
+use super::scene::{Scene, SceneConfig};
 use super::{RunContext, ScenarioKind};
 use crate::report::Report;
 use crate::scenario::{Checks, Header, ScenarioError, Source};

@@ -345,26 +345,28 @@ impl Scorer {
                 _ => outlived += 1,
             }
         }
-        let stats = |v: &[f64]| -> (f64, f64, f64) {
+        // mean, min, median (the lower middle value), max
+        let stats = |v: &mut Vec<f64>| -> [f64; 4] {
             if v.is_empty() {
-                return (0.0, 0.0, 0.0);
+                return [0.0; 4];
             }
+            v.sort_by(f64::total_cmp);
             let mean = v.iter().sum::<f64>() / v.len() as f64;
-            let min = v.iter().copied().fold(f64::INFINITY, f64::min);
-            let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            (mean, min, max)
+            [mean, v[0], v[(v.len() - 1) / 2], v[v.len() - 1]]
         };
-        let (cm, cmin, cmax) = stats(&confirm);
+        let [cm, cmin, cmed, cmax] = stats(&mut confirm);
         report
             .metric(alg, "confirmation_latency_mean_scans", cm)
             .metric(alg, "confirmation_latency_min_scans", cmin)
+            .metric(alg, "confirmation_latency_median_scans", cmed)
             .metric(alg, "confirmation_latency_max_scans", cmax)
             .metric(alg, "targets_never_confirmed", unconfirmed as f64);
         if !delete.is_empty() || outlived > 0 {
-            let (dm, dmin, dmax) = stats(&delete);
+            let [dm, dmin, dmed, dmax] = stats(&mut delete);
             report
                 .metric(alg, "deletion_latency_mean_scans", dm)
                 .metric(alg, "deletion_latency_min_scans", dmin)
+                .metric(alg, "deletion_latency_median_scans", dmed)
                 .metric(alg, "deletion_latency_max_scans", dmax)
                 .metric(alg, "tracks_outliving_their_target", outlived as f64);
         }

@@ -117,8 +117,8 @@ impl Default for TrainConfig {
             arena_weight: super::truck_models::ARENA_WEIGHT,
             late_rate_factor: 0.5,
             final_rate_factor: 0.2,
-            lessons_facing: false,
-            lesson_x_min: 5.0,
+            lessons_facing: true,
+            lesson_x_min: 7.0,
         }
     }
 }
@@ -737,10 +737,8 @@ pub fn bench_steps(config: &TrainConfig, steps: usize, unroll: usize) -> anyhow:
         },
     )?;
     // No episode end: every step unrolls exactly `unroll` steps, as the PyTorch script does.
-    let objective = objective(world.truck.trailer_length(), config)?;
-    let objective_no_end = objective
-        .clone()
-        .done_when(nalgebra::SVector::<f64, 5>::zeros(), -1.0)?;
+    let objective_no_end =
+        super::truck_models::objective_with_end(world.truck.trailer_length(), config, false)?;
     let mut rng = StdRng::seed_from_u64(derive_seed(config.seed, 9));
     let region = StartRegion::evaluation();
     let starts: Vec<Vector4<f64>> = (0..config.batch_size)

@@ -8,8 +8,8 @@
 //! - Controller ([`TruckController`]): steering `= 45 deg * tanh(net)` from 8 features
 //!   `x, y, sin/cos theta0, sin/cos theta1, sin/cos (theta0 - theta1)`, two `tanh` layers of
 //!   25 units (the course's size).
-//! - Objective ([`objective`]): at the end of an episode (the trailer rear reaches `x = 0`, or
-//!   the unroll limit) `|rear - dock|^2 + 10 (2 - 2 cos theta1)`, plus at every step
+//! - Objective ([`objective`]): at the end of an episode (the trailer rear reaches `x = 0`, the
+//!   rig jack-knifes or leaves the arena, as in the world; or the unroll limit) `|rear - dock|^2 + 10 (2 - 2 cos theta1)`, plus at every step
 //!   `100 max(0, cos 60 deg - cos(theta0 - theta1))^2`, the jack-knife penalty (it starts
 //!   before the 90-degree jack-knife), and `10 max(0, |p| - limit)^2` arena penalties on the
 //!   hitch's `|y|` (8.3) and `x` (38.3) and the rear's `|y|` (9.5), so that the rig stays in
@@ -102,6 +102,16 @@ pub fn objective(
     d: f64,
     weights: &super::truck::TrainConfig,
 ) -> Result<EpisodeObjective<4, 5>, LearningError> {
+    objective_with_end(d, weights, true)
+}
+
+/// [`objective`], with or without its episode-end conditions (without: every episode runs the
+/// whole unroll, as the timing benchmark wants).
+pub fn objective_with_end(
+    d: f64,
+    weights: &super::truck::TrainConfig,
+    end: bool,
+) -> Result<EpisodeObjective<4, 5>, LearningError> {
     let (angle, jackknife, arena) = (
         weights.angle_weight,
         weights.jackknife_weight,
@@ -117,7 +127,7 @@ pub fn objective(
     let b = SVector::<f64, 5>::from_column_slice(&[0.0, 0.0, FRAC_PI_2, 0.0, FRAC_PI_2]);
     let g = PeriodicFeatures::new(a, b, [false, false, true, true, true])?;
     let row = |v: [f64; 5]| SVector::<f64, 5>::from_column_slice(&v);
-    EpisodeObjective::new(g)
+    let objective = EpisodeObjective::new(g)
         .terminal(row([1.0, 0.0, -d, 0.0, 0.0]), 0.0, 1.0)?
         .terminal(row([0.0, 1.0, 0.0, -d, 0.0]), 0.0, 1.0)?
         .terminal(row([0.0, 0.0, 1.0, 0.0, 0.0]), 1.0, angle)?
@@ -141,8 +151,21 @@ pub fn objective(
             ARENA_WEIGHT,
         )?
         .stage_hinge(row([0.0, -1.0, 0.0, d, 0.0]), -ARENA_REAR_Y, arena)?
-        .stage_hinge(row([0.0, 1.0, 0.0, -d, 0.0]), -ARENA_REAR_Y, arena)?
-        .done_when(row([1.0, 0.0, -d, 0.0, 0.0]), 0.0)
+        .stage_hinge(row([0.0, 1.0, 0.0, -d, 0.0]), -ARENA_REAR_Y, arena)?;
+    if !end {
+        return Ok(objective);
+    }
+    objective
+        // the episode ends as in the world: the rear reaches the wall, a jack-knife
+        // (cos(theta0 - theta1) <= 0), or the rig leaves the arena (rear |y| >= 10, hitch
+        // |y| >= 9.5 or x >= 38.5, the cab front being 1.5 ahead of the hitch)
+        .done_when(row([1.0, 0.0, -d, 0.0, 0.0]), 0.0)?
+        .done_when(row([0.0, 0.0, 0.0, 0.0, 1.0]), 0.0)?
+        .done_when(row([0.0, -1.0, 0.0, d, 0.0]), -10.0)?
+        .done_when(row([0.0, 1.0, 0.0, -d, 0.0]), -10.0)?
+        .done_when(row([0.0, -1.0, 0.0, 0.0, 0.0]), -9.5)?
+        .done_when(row([0.0, 1.0, 0.0, 0.0, 0.0]), -9.5)?
+        .done_when(row([-1.0, 0.0, 0.0, 0.0, 0.0]), -38.5)
 }
 
 /// States of the controller's standardisation sample: a grid over the region it must handle.
