@@ -16,6 +16,8 @@ mod score;
 pub mod tracking;
 pub mod tracking_build;
 pub mod tracking_engine;
+pub mod tracking_extended;
+pub mod tracking_extent_score;
 pub mod tracking_roles;
 pub mod tracking_score;
 pub mod tracking_world;
@@ -122,6 +124,10 @@ fn registry() -> Vec<(&'static str, Loader)> {
         (
             tracking::TrackingScenario::KIND,
             loader::<tracking::TrackingScenario>,
+        ),
+        (
+            tracking_extended::ExtendedScenario::KIND,
+            loader::<tracking_extended::ExtendedScenario>,
         ),
     ]
 }

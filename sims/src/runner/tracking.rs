@@ -60,7 +60,7 @@ impl ScenarioKind for TrackingScenario {
     const KIND: &'static str = "tracking";
 
     fn load(source: &Source) -> Result<Self, ScenarioError> {
-        let s: Self = source.parse()?;
+        let s: Self = super::tracking_roles::parse_naming_field(source)?;
         let mut c = Checks::new(source);
         s.world.check(&mut c);
         s.sensor.check(&mut c);

@@ -386,3 +386,74 @@ fn default_seed_position_std() -> f64 {
 fn default_extent_gain() -> f64 {
     0.3
 }
+
+/// Parses a scenario like [`Source::parse`](crate::scenario::Source::parse), and names the
+/// field of a value the parser rejects (an unknown role name, say): the parser gives the line
+/// and column and "unknown variant ..."; this adds the dotted key defined on that line, e.g.
+/// "field `trackers.1.associator`: unknown variant `jpdaa`, expected `gnn` or `jpda`".
+pub fn parse_naming_field<T: serde::de::DeserializeOwned>(
+    source: &crate::scenario::Source,
+) -> Result<T, crate::scenario::ScenarioError> {
+    use crate::scenario::ScenarioError;
+    source.parse().map_err(|e| match e {
+        ScenarioError::Parse {
+            path,
+            line,
+            column,
+            message,
+        } => {
+            let message = match key_on_line(&source.text, line) {
+                Some(key) if !message.contains(&format!("`{key}`")) => {
+                    format!("field `{key}`: {message}")
+                }
+                _ => message,
+            };
+            ScenarioError::Parse {
+                path,
+                line,
+                column,
+                message,
+            }
+        }
+        other => other,
+    })
+}
+
+/// The dotted key (`table.key`, `array.<index>.key`) defined on 1-based `line` of TOML text, if
+/// the line is a `key = value` line (a line scanner like
+/// [`locate_key`](crate::scenario::locate_key): `[table]`, `[[array]]` and `key = value`).
+pub fn key_on_line(text: &str, line: usize) -> Option<String> {
+    let mut current: Vec<String> = Vec::new();
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    for (i, raw) in text.lines().enumerate() {
+        let l = raw.trim();
+        if l.starts_with("[[") {
+            let name = l
+                .trim_start_matches("[[")
+                .split("]]")
+                .next()?
+                .trim()
+                .to_string();
+            let n = counts.entry(name.clone()).or_insert(0);
+            current = name.split('.').map(str::to_string).collect();
+            current.push(n.to_string());
+            *n += 1;
+        } else if l.starts_with('[') {
+            let name = l.trim_start_matches('[').split(']').next()?.trim();
+            current = name.split('.').map(|s| s.trim().to_string()).collect();
+        } else if i + 1 == line {
+            let (k, _) = l.split_once('=')?;
+            let k = k.trim().trim_matches('"');
+            if k.is_empty() || k.starts_with('#') {
+                return None;
+            }
+            let mut path = current.clone();
+            path.extend(k.split('.').map(|s| s.trim().to_string()));
+            return Some(path.join("."));
+        }
+        if i + 1 >= line {
+            return None;
+        }
+    }
+    None
+}

@@ -14,9 +14,11 @@
 use nalgebra::{Vector2, Vector3};
 use rand::Rng;
 use rand_distr::StandardNormal;
+use serde::Deserialize;
 
-/// What kind of road user an object is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// What kind of road user an object is (`car`, `bicycle`, `pedestrian` in scenario files).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ObjectClass {
     /// A passenger car.
     Car,
@@ -27,6 +29,9 @@ pub enum ObjectClass {
 }
 
 impl ObjectClass {
+    /// Every class, in report order.
+    pub const ALL: [Self; 3] = [Self::Car, Self::Bicycle, Self::Pedestrian];
+
     /// The name used in scenario files and reports.
     pub fn as_str(&self) -> &'static str {
         match self {
