@@ -95,7 +95,8 @@ pub fn summarise(reports: &[Report]) -> BTreeMap<String, BTreeMap<String, Summar
         .collect()
 }
 
-/// Formats a metrics table: one row per algorithm, one column per metric.
+/// Formats a metrics table: one row per algorithm, one column per metric (transposed when that
+/// would be wider than [`MAX_TABLE_WIDTH`]).
 pub fn format_table(
     metrics: &BTreeMap<String, MetricSet>,
     std: Option<&BTreeMap<String, MetricSet>>,
@@ -125,9 +126,21 @@ pub fn format_table(
                 .collect(),
         );
     }
-    let widths: Vec<usize> = (0..rows[0].len())
-        .map(|j| rows.iter().map(|r| r[j].chars().count()).max().unwrap_or(0))
-        .collect();
+    let width = |rows: &[Vec<String>]| -> Vec<usize> {
+        (0..rows[0].len())
+            .map(|j| rows.iter().map(|r| r[j].chars().count()).max().unwrap_or(0))
+            .collect()
+    };
+    let mut widths = width(&rows);
+    // Too wide for a terminal (many metrics): one row per metric, one column per algorithm.
+    if widths.iter().sum::<usize>() + 2 * widths.len() > MAX_TABLE_WIDTH && rows.len() > 1 {
+        let mut transposed: Vec<Vec<String>> = (0..rows[0].len())
+            .map(|j| rows.iter().map(|r| r[j].clone()).collect())
+            .collect();
+        transposed[0][0] = "metric".to_string();
+        rows = transposed;
+        widths = width(&rows);
+    }
     let mut out = String::new();
     for (i, row) in rows.iter().enumerate() {
         let line: Vec<String> = row
@@ -150,6 +163,9 @@ pub fn format_table(
     }
     out
 }
+
+/// Tables wider than this many characters are printed transposed (metrics as rows).
+const MAX_TABLE_WIDTH: usize = 160;
 
 /// Four significant figures, scientific notation for very large or small magnitudes.
 pub fn fmt_number(v: f64) -> String {
@@ -185,5 +201,30 @@ mod tests {
             t.contains("rmse") && t.contains("nees") && t.contains("0.5000"),
             "{t}"
         );
+    }
+
+    #[test]
+    fn wide_tables_are_transposed() {
+        let mut r = Report::default();
+        for i in 0..30 {
+            r.metric("gnn", &format!("metric_number_{i:02}"), i as f64);
+            r.metric("jpda", &format!("metric_number_{i:02}"), 2.0 * i as f64);
+        }
+        let t = format_table(&r.metrics, None);
+        let lines: Vec<&str> = t.lines().collect();
+        // header, rule, then one line per metric with both algorithms' values
+        assert_eq!(lines.len(), 32, "{t}");
+        assert!(
+            lines[0].starts_with("metric") && lines[0].contains("gnn") && lines[0].contains("jpda")
+        );
+        assert!(lines[2].starts_with("metric_number_00"), "{t}");
+        assert!(
+            lines.iter().all(|l| l.chars().count() <= MAX_TABLE_WIDTH),
+            "{t}"
+        );
+        // narrow tables keep one row per algorithm
+        let mut narrow = Report::default();
+        narrow.metric("kf", "rmse", 0.5);
+        assert!(format_table(&narrow.metrics, None).starts_with("algorithm"));
     }
 }

@@ -378,7 +378,7 @@ impl RrtStarScenario {
                     if state == goal {
                         goal_vertices.push(id);
                     }
-                    if mirror.len() % every == 0 {
+                    if mirror.len().is_multiple_of(every) {
                         log_tree(&mirror)
                     } else {
                         Ok(())
