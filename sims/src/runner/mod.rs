@@ -17,6 +17,7 @@ pub mod tracking;
 pub mod tracking_build;
 pub mod tracking_engine;
 pub mod tracking_extended;
+pub mod tracking_extended_log;
 pub mod tracking_extent_score;
 pub mod tracking_roles;
 pub mod tracking_score;

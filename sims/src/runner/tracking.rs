@@ -30,7 +30,9 @@ use crate::scenario::{Checks, Header, ScenarioError, Source};
 use crate::worlds::clutter::{PointSensor, Scan, SensorKind};
 use crate::worlds::targets::Truth;
 use kestrel::viz;
-use rerun::blueprint::{Blueprint, Grid, Horizontal, Spatial2DView, TimeSeriesView, Vertical};
+use rerun::blueprint::{
+    Blueprint, Grid, Horizontal, Spatial2DView, TextDocumentView, TimeSeriesView, Vertical,
+};
 use serde::Deserialize;
 
 /// The scenario file.
@@ -97,23 +99,35 @@ impl ScenarioKind for TrackingScenario {
                     .into()
             })
             .collect();
-        let columns = if views.len() > 2 {
+        // a scene much wider than tall (a corridor) stacks the tracker views
+        let wide = match (self.clutter.x_m, self.clutter.y_m) {
+            (Some(x), Some(y)) => (x[1] - x[0]) > 3.0 * (y[1] - y[0]),
+            _ => false,
+        };
+        let columns = if wide {
+            1
+        } else if views.len() > 2 {
             2
         } else {
             views.len().max(1) as u32
         };
-        Some(super::layout(Horizontal::new([
-            Grid::new(views).with_grid_columns(columns).into(),
-            Vertical::new([
-                TimeSeriesView::new("GOSPA (m)")
-                    .with_origin("plots/gospa")
-                    .into(),
-                TimeSeriesView::new("confirmed tracks")
-                    .with_origin("plots/confirmed_tracks")
-                    .into(),
+        Some(super::layout(
+            Horizontal::new([
+                Grid::new(views).with_grid_columns(columns).into(),
+                Vertical::new([
+                    TextDocumentView::new("legend").with_origin("legend").into(),
+                    TimeSeriesView::new("GOSPA (m)")
+                        .with_origin("plots/gospa")
+                        .into(),
+                    TimeSeriesView::new("confirmed tracks")
+                        .with_origin("plots/confirmed_tracks")
+                        .into(),
+                ])
+                .with_row_shares([1.0, 2.0, 2.0])
+                .into(),
             ])
-            .into(),
-        ])))
+            .with_column_shares([2.0, 1.0]),
+        ))
     }
 }
 
@@ -248,10 +262,30 @@ impl TrackingScenario {
         for p in truth.scans.iter().flatten() {
             paths[p.id as usize].push([p.position().x as f32, p.position().y as f32]);
         }
+        // each target's label at its first position (labels on the moving targets would hide
+        // the tracks' ids)
+        let (starts, names): (Vec<[f32; 2]>, Vec<String>) = paths
+            .iter()
+            .enumerate()
+            .filter_map(|(id, p)| Some((*p.first()?, format!("T{id}"))))
+            .unzip();
+        if starts.len() <= 50 {
+            rec.log_static(
+                "world/truth/starts",
+                &rerun::Points2D::new(starts)
+                    .with_labels(names)
+                    .with_colors([[255, 255, 255, 120]])
+                    .with_radii([rerun::Radius::new_ui_points(2.0)]),
+            )?;
+        }
         paths.retain(|p| p.len() > 1);
         rec.log_static(
             "world/truth/paths",
             &rerun::LineStrips2D::new(paths).with_colors([[255, 255, 255, 70]]),
+        )?;
+        rec.log_static(
+            "legend",
+            &rerun::TextDocument::from_markdown(legend(&self.trackers, sensor)),
         )?;
         if sensor.kind == SensorKind::RangeBearing {
             rec.log_static(
@@ -293,15 +327,12 @@ impl TrackingScenario {
                 .iter()
                 .map(|p| [p.position().x as f32, p.position().y as f32])
                 .collect();
-            let labels: Vec<String> = present.iter().map(|p| format!("T{}", p.id)).collect();
-            let labelled = present.len() <= 50;
-            let mut targets = rerun::Points2D::new(pts)
-                .with_colors([viz::TRUTH_COLOR])
-                .with_radii([rerun::Radius::new_ui_points(3.0)]);
-            if labelled {
-                targets = targets.with_labels(labels);
-            }
-            rec.log("world/truth/targets", &targets)?;
+            rec.log(
+                "world/truth/targets",
+                &rerun::Points2D::new(pts)
+                    .with_colors([viz::TRUTH_COLOR])
+                    .with_radii([rerun::Radius::new_ui_points(3.0)]),
+            )?;
             viz::log_scalar(rec, "plots/confirmed_tracks/truth", present.len() as f64)?;
             if self.recording.detections {
                 let (mut real, mut false_alarms) = (Vec::new(), Vec::new());
@@ -330,4 +361,40 @@ impl TrackingScenario {
         }
         Ok(())
     }
+}
+
+/// The colour legend of the recording (markdown).
+fn legend(trackers: &[TrackerConfig], sensor: &PointSensor) -> String {
+    let names: Vec<String> = trackers
+        .iter()
+        .enumerate()
+        .map(|(a, t)| format!("`{}` {}", t.name, color_name(a)))
+        .collect();
+    let sensor = match sensor.kind {
+        SensorKind::Position => "position sensor",
+        SensorKind::RangeBearing => "range-bearing radar (red dot)",
+    };
+    format!(
+        "**white**: true targets, their paths, `T<id>` at each start. \
+         **grey dots**: detections of targets ({sensor}); **red dots**: false alarms. \
+         Per tracker (one view each, in its colour: {}): **big dots `#<id>`** confirmed tracks, \
+         small grey dots tentative tracks, **ellipses** the gates of the last scan, **trails** \
+         the last 25 positions coloured by track id (a swap shows as a colour change). \
+         +y up (x east, y north), metres.",
+        names.join(", ")
+    )
+}
+
+/// The name of palette colour `i` of [`viz::color`].
+pub fn color_name(i: usize) -> &'static str {
+    [
+        "sky blue",
+        "orange",
+        "green",
+        "purple",
+        "yellow",
+        "vermillion",
+        "blue",
+        "light grey",
+    ][i % 8]
 }

@@ -36,7 +36,9 @@ use crate::worlds::targets::{Maneuver, TargetSpec, Truth};
 use kestrel::tracking::{cluster_detections, Dbscan, Extent};
 use kestrel::viz;
 use nalgebra::{Vector2, Vector4};
-use rerun::blueprint::{Blueprint, Grid, Horizontal, Spatial2DView, TimeSeriesView, Vertical};
+use rerun::blueprint::{
+    Blueprint, Grid, Horizontal, Spatial2DView, TextDocumentView, TimeSeriesView, Vertical,
+};
 use serde::Deserialize;
 
 /// The scenario file.
@@ -314,6 +316,7 @@ impl ScenarioKind for ExtendedScenario {
             Horizontal::new([
                 Grid::new(views).with_grid_columns(columns).into(),
                 Vertical::new([
+                    TextDocumentView::new("legend").with_origin("legend").into(),
                     TimeSeriesView::new("GOSPA (m)")
                         .with_origin("plots/gospa")
                         .into(),
@@ -324,6 +327,7 @@ impl ScenarioKind for ExtendedScenario {
                         .with_origin("plots/width_error")
                         .into(),
                 ])
+                .with_row_shares([1.3, 1.0, 1.0, 1.0])
                 .into(),
             ])
             .with_column_shares([3.0, 1.0]),
@@ -332,14 +336,19 @@ impl ScenarioKind for ExtendedScenario {
 }
 
 /// One scan of the world: the boxes present, the point cloud, its clusters.
-struct ObjectScan {
-    boxes: Vec<ObjectBox>,
-    cloud: PointCloud,
-    labels: Vec<Option<usize>>,
-    centroids: Vec<Vector2<f64>>,
-    extents: Vec<Extent>,
+pub struct ObjectScan {
+    /// The objects present.
+    pub boxes: Vec<ObjectBox>,
+    /// The lidar returns.
+    pub cloud: PointCloud,
+    /// DBSCAN label of each return (`None`: noise).
+    pub labels: Vec<Option<usize>>,
+    /// One detection per cluster: the centroid of its returns.
+    pub centroids: Vec<Vector2<f64>>,
+    /// The measured box of each cluster.
+    pub extents: Vec<Extent>,
     /// Oriented cluster boxes (centre, extent), for drawing.
-    cluster_boxes: Vec<(Vector2<f64>, Extent)>,
+    pub cluster_boxes: Vec<(Vector2<f64>, Extent)>,
 }
 
 impl ExtendedScenario {
@@ -439,7 +448,7 @@ impl ExtendedScenario {
         let every = self.recording.every_scans;
         let logged = |k: usize| logging && (k % every == 0 || k == 1 || k == n_scans);
         if logging {
-            self.log_world(ctx, &truth, &scans, &logged)?;
+            super::tracking_extended_log::log_world(self, ctx, &truth, &scans, &logged)?;
         }
         let mut report = Report::default();
         // the raw clusters
@@ -543,113 +552,5 @@ impl ExtendedScenario {
         }
         bar.finish_and_clear();
         Ok(report)
-    }
-
-    /// Static layers, the true boxes, the point clouds and the cluster boxes of logged scans.
-    fn log_world(
-        &self,
-        ctx: &RunContext,
-        truth: &Truth,
-        scans: &[ObjectScan],
-        logged: &dyn Fn(usize) -> bool,
-    ) -> anyhow::Result<()> {
-        let rec = &ctx.rec;
-        viz::y_up(rec, "world")?;
-        let p = self.lidar.position_m;
-        rec.log_static(
-            "world/lidar/sensor",
-            &rerun::Points2D::new([[p[0] as f32, p[1] as f32]])
-                .with_labels(["lidar"])
-                .with_colors([[255, 80, 80, 255]])
-                .with_radii([rerun::Radius::new_ui_points(6.0)]),
-        )?;
-        for (a, t) in self.trackers.iter().enumerate() {
-            for plot in ["gospa", "length_error", "width_error"] {
-                viz::log_series_style(
-                    rec,
-                    &format!("plots/{plot}/{}", t.name),
-                    &t.name,
-                    viz::color(a),
-                )?;
-            }
-        }
-        // the paths of the objects, faint
-        let mut paths: Vec<Vec<[f32; 2]>> = vec![Vec::new(); self.world.objects.len()];
-        for p in truth.scans.iter().flatten() {
-            paths[p.id as usize].push([p.position().x as f32, p.position().y as f32]);
-        }
-        paths.retain(|p| p.len() > 1);
-        rec.log_static(
-            "world/truth/paths",
-            &rerun::LineStrips2D::new(paths).with_colors([[255, 255, 255, 50]]),
-        )?;
-        // clusters take the palette after the trackers' first two colours
-        let cluster_color = |c: usize| viz::color(2 + c % 5);
-        let noise = [130, 130, 130, 150];
-        for (i, s) in scans.iter().enumerate() {
-            let k = i + 1;
-            if !logged(k) {
-                continue;
-            }
-            rec.set_time_sequence("step", k as i64);
-            rec.set_duration_secs("sim_time", k as f64 * truth.dt);
-            let outline = |c: &Vector2<f64>, e: &Extent| viz::extent_outline(c, e);
-            let (strips, labels): (Vec<_>, Vec<_>) = s
-                .boxes
-                .iter()
-                .filter_map(|b| {
-                    let e = Extent {
-                        half_extents: Vector2::new(0.5 * b.size[0], 0.5 * b.size[1]),
-                        angle: kestrel::tracking::wrap_half(b.heading),
-                    };
-                    let class = self.world.objects[b.id as usize].class.as_str();
-                    Some((outline(&b.center, &e)?, format!("T{} {class}", b.id)))
-                })
-                .unzip();
-            rec.log(
-                "world/truth/boxes",
-                &rerun::LineStrips2D::new(strips)
-                    .with_labels(labels)
-                    .with_colors([viz::TRUTH_COLOR])
-                    .with_radii([rerun::Radius::new_ui_points(1.0)]),
-            )?;
-            if self.recording.detections {
-                let pts: Vec<[f32; 2]> = s
-                    .cloud
-                    .points
-                    .iter()
-                    .map(|p| [p.x as f32, p.y as f32])
-                    .collect();
-                let colors: Vec<[u8; 4]> = s
-                    .labels
-                    .iter()
-                    .map(|l| l.map_or(noise, cluster_color))
-                    .collect();
-                rec.log(
-                    "world/lidar/points",
-                    &rerun::Points2D::new(pts)
-                        .with_colors(colors)
-                        .with_radii([rerun::Radius::new_ui_points(1.5)]),
-                )?;
-                let boxes: Vec<_> = s
-                    .cluster_boxes
-                    .iter()
-                    .filter_map(|(c, e)| outline(c, e))
-                    .collect();
-                let colors: Vec<[u8; 4]> = (0..boxes.len())
-                    .map(|c| {
-                        let [r, g, b, _] = cluster_color(c);
-                        [r, g, b, 120]
-                    })
-                    .collect();
-                rec.log(
-                    "world/clusters",
-                    &rerun::LineStrips2D::new(boxes)
-                        .with_colors(colors)
-                        .with_radii([rerun::Radius::new_ui_points(0.8)]),
-                )?;
-            }
-        }
-        Ok(())
     }
 }
