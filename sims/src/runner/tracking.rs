@@ -285,7 +285,7 @@ impl TrackingScenario {
         )?;
         rec.log_static(
             "legend",
-            &rerun::TextDocument::from_markdown(legend(&self.trackers, sensor)),
+            &rerun::TextDocument::from_markdown(legend(&self.trackers, sensor, &self.recording)),
         )?;
         if sensor.kind == SensorKind::RangeBearing {
             rec.log_static(
@@ -364,7 +364,7 @@ impl TrackingScenario {
 }
 
 /// The colour legend of the recording (markdown).
-fn legend(trackers: &[TrackerConfig], sensor: &PointSensor) -> String {
+fn legend(trackers: &[TrackerConfig], sensor: &PointSensor, recording: &RecordingConfig) -> String {
     let names: Vec<String> = trackers
         .iter()
         .enumerate()
@@ -374,14 +374,30 @@ fn legend(trackers: &[TrackerConfig], sensor: &PointSensor) -> String {
         SensorKind::Position => "position sensor",
         SensorKind::RangeBearing => "range-bearing radar (red dot)",
     };
+    let mut marks = vec!["**big dots `#<id>`** confirmed tracks, small grey dots tentative tracks"];
+    if recording.gates {
+        marks.push("**ellipses** the gates of the last scan");
+    }
+    if recording.trails {
+        marks.push(
+            "**trails** the last 25 positions coloured by track id (a swap shows as a colour change)",
+        );
+    }
+    let detections = if recording.detections {
+        format!("**grey dots**: detections of targets ({sensor}); **red dots**: false alarms. ")
+    } else {
+        String::new()
+    };
+    let thinned = if recording.every_scans > 1 {
+        format!(" Every {}th scan is recorded.", recording.every_scans)
+    } else {
+        String::new()
+    };
     format!(
-        "**white**: true targets, their paths, `T<id>` at each start. \
-         **grey dots**: detections of targets ({sensor}); **red dots**: false alarms. \
-         Per tracker (one view each, in its colour: {}): **big dots `#<id>`** confirmed tracks, \
-         small grey dots tentative tracks, **ellipses** the gates of the last scan, **trails** \
-         the last 25 positions coloured by track id (a swap shows as a colour change). \
-         +y up (x east, y north), metres.",
-        names.join(", ")
+        "**white**: true targets, their paths, `T<id>` at each start. {detections}\
+         Per tracker (one view each, in its colour: {}): {}. +y up (x east, y north), metres.{thinned}",
+        names.join(", "),
+        marks.join(", ")
     )
 }
 
