@@ -159,7 +159,7 @@ impl TrackingScenario {
         };
         let logging = rec.is_enabled();
         let every = self.recording.every_scans;
-        let logged = |k: usize| logging && (k % every == 0 || k == 1 || k == n_scans);
+        let logged = |k: usize| logging && (k.is_multiple_of(every) || k == 1 || k == n_scans);
         if logging {
             self.log_world(ctx, &truth, &scans, &sensor, &logged)?;
         }

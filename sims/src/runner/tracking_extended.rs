@@ -446,7 +446,7 @@ impl ExtendedScenario {
         let lifetimes = truth.lifetimes(specs.len());
         let logging = rec.is_enabled();
         let every = self.recording.every_scans;
-        let logged = |k: usize| logging && (k % every == 0 || k == 1 || k == n_scans);
+        let logged = |k: usize| logging && (k.is_multiple_of(every) || k == 1 || k == n_scans);
         if logging {
             super::tracking_extended_log::log_world(self, ctx, &truth, &scans, &logged)?;
         }
