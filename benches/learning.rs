@@ -95,13 +95,13 @@ fn bptt(c: &mut Criterion) {
     let mut policy = policy();
     let mut trainer = PolicyTrainer::new(&policy, BpttConfig::default()).unwrap();
     let objective = objective();
-    let starts = starts(64);
+    let batch = starts(64);
     let mut group = c.benchmark_group("learning");
     group.sample_size(10);
     group.bench_function("bptt_step_batch64_unroll200", |b| {
         b.iter(|| {
             let s = trainer
-                .step(&mut policy, &emulator, &objective, black_box(&starts), 200)
+                .step(&mut policy, &emulator, &objective, black_box(&batch), 200)
                 .unwrap();
             assert_eq!(s.unrolled_steps, 200);
             s.loss

@@ -173,7 +173,7 @@ fn edit_header(
     let mut header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + n]).unwrap();
     edit(&mut header);
     let mut text = serde_json::to_vec(&header).unwrap();
-    while text.len() % 8 != 0 {
+    while !text.len().is_multiple_of(8) {
         text.push(b' ');
     }
     let mut file = (text.len() as u64).to_le_bytes().to_vec();
@@ -209,7 +209,7 @@ fn bad_files(good: &std::path::Path, dir: &std::path::Path) {
     let wrong = dir.join("wrong_shape.safetensors");
     edit_header(good, &wrong, |h| {
         let shape = &mut h["net.2.weight"]["shape"];
-        *shape = serde_json::json!([32, 32 + 0]);
+        *shape = serde_json::json!([32, 32]);
         h["net.0.0.0.weight"]["shape"] = serde_json::json!([6, 32]);
     });
     match Emulator::load(&wrong) {

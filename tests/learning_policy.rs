@@ -93,7 +93,8 @@ fn bptt_loss_falls_and_the_policy_controls_the_exact_system() {
     let wide = |rng: &mut dyn RngCore| {
         Vector2::new(rng.random_range(-1.0..1.0), rng.random_range(-0.5..0.5))
     };
-    let lessons: Vec<Lesson<Box<dyn Fn(&mut dyn RngCore) -> Vector2<f64>>>> = vec![
+    type Sampler = Box<dyn Fn(&mut dyn RngCore) -> Vector2<f64>>;
+    let lessons: Vec<Lesson<Sampler>> = vec![
         Lesson {
             name: "near".into(),
             starts: Box::new(near),
