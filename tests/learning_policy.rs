@@ -85,6 +85,7 @@ fn bptt_loss_falls_and_the_policy_controls_the_exact_system() {
         BpttConfig {
             learning_rate: 5e-3,
             clip_norm: 1.0,
+            ..Default::default()
         },
     )
     .unwrap();
@@ -261,7 +262,8 @@ fn policy_files_and_bad_input() {
         &policy,
         BpttConfig {
             learning_rate: -1.0,
-            clip_norm: 1.0
+            clip_norm: 1.0,
+            ..Default::default()
         }
     )
     .is_err());
@@ -269,7 +271,8 @@ fn policy_files_and_bad_input() {
         &policy,
         BpttConfig {
             learning_rate: 1e-3,
-            clip_norm: f64::NAN
+            clip_norm: f64::NAN,
+            ..Default::default()
         }
     )
     .is_err());

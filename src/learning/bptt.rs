@@ -17,6 +17,12 @@ pub struct BpttConfig {
     pub learning_rate: f64,
     /// Global gradient-norm clip (default 1.0).
     pub clip_norm: f64,
+    /// Scale `s` of the robust per-episode loss: each episode's loss `L_i` enters the
+    /// minibatch loss as `s ln(1 + L_i / s)` (about `L_i` for `L_i << s`; its gradient is
+    /// scaled by `s / (s + L_i)`), so that a few hopeless episodes (losses of hundreds) do not
+    /// steer the whole update away from the many near misses. `0` (the default) keeps the
+    /// plain mean of `L_i`.
+    pub robust_scale: f64,
 }
 
 impl Default for BpttConfig {
@@ -24,6 +30,7 @@ impl Default for BpttConfig {
         Self {
             learning_rate: 1e-3,
             clip_norm: 1.0,
+            robust_scale: 0.0,
         }
     }
 }
@@ -31,11 +38,12 @@ impl Default for BpttConfig {
 /// What one training step measured.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BpttStep {
-    /// The minibatch loss (mean over episodes of terminal plus stage loss).
+    /// The minibatch loss that was minimised: the mean over episodes of terminal plus stage
+    /// loss, each through the robust transform when [`BpttConfig::robust_scale`] is set.
     pub loss: f64,
-    /// Its terminal part.
+    /// The mean terminal loss per episode (before the robust transform).
     pub terminal_loss: f64,
-    /// Its stage (hinge) part.
+    /// The mean stage (hinge) loss per episode (before the robust transform).
     pub stage_loss: f64,
     /// Global gradient norm before clipping.
     pub gradient_norm: f64,
@@ -79,7 +87,7 @@ pub struct BpttStep {
 ///              &mut rng, |_, _| {}).unwrap();
 /// let mut policy = MlpPolicy::<1, 1, 1, 8>::new(id.clone(), Vector1::new(1.0), 2).unwrap();
 /// let objective = EpisodeObjective::new(id).terminal(Vector1::new(1.0), 0.0, 1.0).unwrap();
-/// let mut trainer = PolicyTrainer::new(&policy, BpttConfig { learning_rate: 1e-2, clip_norm: 1.0 }).unwrap();
+/// let mut trainer = PolicyTrainer::new(&policy, BpttConfig { learning_rate: 1e-2, clip_norm: 1.0, robust_scale: 0.0 }).unwrap();
 /// let starts: Vec<_> = (0..16).map(|i| Vector1::new(-0.8 + 0.1 * i as f64)).collect();
 /// let first = trainer.step(&mut policy, &emulator, &objective, &starts, 10).unwrap();
 /// let mut last = first;
@@ -97,8 +105,15 @@ impl<const N: usize, const M: usize, const P: usize, const H: usize> PolicyTrain
     /// A trainer (fresh Adam moments) for `policy`.
     ///
     /// # Errors
-    /// [`LearningError::InvalidParameter`] for a non-positive learning rate or clip norm.
+    /// [`LearningError::InvalidParameter`] for a non-positive learning rate or clip norm, or a
+    /// negative or non-finite robust scale.
     pub fn new(policy: &MlpPolicy<N, M, P, H>, config: BpttConfig) -> Result<Self, LearningError> {
+        if !(config.robust_scale.is_finite() && config.robust_scale >= 0.0) {
+            return Err(LearningError::InvalidParameter {
+                name: "robust_scale",
+                reason: format!("must be finite and >= 0, got {}", config.robust_scale),
+            });
+        }
         for (name, v) in [
             ("learning_rate", config.learning_rate),
             ("clip_norm", config.clip_norm),
@@ -185,7 +200,7 @@ impl<const N: usize, const M: usize, const P: usize, const H: usize> PolicyTrain
             None => policy.net.try_alloc_grads().map_err(err)?,
         };
         let mut x = batch(&dev, starts).traced(grads);
-        let mut stage_sum: Option<Tensor<Rank0, f32, Cpu, OwnedTape<f32, Cpu>>> = None;
+        let mut stage_sum: Option<Tensor<(usize,), f32, Cpu, OwnedTape<f32, Cpu>>> = None;
         let mut done = vec![false; b];
         let mut alive = vec![1f32; b];
         let mut step_mask = vec![1f32; b * N];
@@ -231,15 +246,14 @@ impl<const N: usize, const M: usize, const P: usize, const H: usize> PolicyTrain
         }
         let scale = 1.0 / b as f32;
         let terminal = terms.terminal(x)?;
+        let mean = |t: &Tensor<(usize,), f32, Cpu, OwnedTape<f32, Cpu>>| {
+            t.as_vec().iter().map(|v| f64::from(*v)).sum::<f64>() / b as f64
+        };
         let (terminal_value, stage_value) = (
-            terminal
-                .as_ref()
-                .map_or(0.0, |t| f64::from(t.array()) / b as f64),
-            stage_sum
-                .as_ref()
-                .map_or(0.0, |t| f64::from(t.array()) / b as f64),
+            terminal.as_ref().map_or(0.0, mean),
+            stage_sum.as_ref().map_or(0.0, mean),
         );
-        let loss = match (terminal, stage_sum) {
+        let per_episode = match (terminal, stage_sum) {
             (Some(t), Some(s)) => t.try_add(s).map_err(err)?,
             (Some(t), None) => t,
             (None, Some(s)) => s,
@@ -249,9 +263,26 @@ impl<const N: usize, const M: usize, const P: usize, const H: usize> PolicyTrain
                     reason: "has no terminal or stage terms".into(),
                 })
             }
-        }
-        .try_mul(scale)
-        .map_err(err)?;
+        };
+        let per_episode = if self.config.robust_scale > 0.0 {
+            let s = self.config.robust_scale as f32;
+            per_episode
+                .try_mul(1.0 / s)
+                .map_err(err)?
+                .try_add(1.0)
+                .map_err(err)?
+                .try_ln()
+                .map_err(err)?
+                .try_mul(s)
+                .map_err(err)?
+        } else {
+            per_episode
+        };
+        let loss = per_episode
+            .try_sum::<Rank0, _>()
+            .map_err(err)?
+            .try_mul(scale)
+            .map_err(err)?;
         let loss_value = f64::from(loss.array());
         if !loss_value.is_finite() {
             self.grads = Some(policy.net.try_alloc_grads().map_err(err)?);

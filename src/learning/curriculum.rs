@@ -48,6 +48,20 @@ pub trait CurriculumObserver<const N: usize, const M: usize, const P: usize, con
     fn step(&mut self, lesson: usize, iteration: usize, step: &BpttStep) {
         let _ = (lesson, iteration, step);
     }
+    /// After every training step (after [`step`](Self::step)), with the policy as it is then:
+    /// the place to validate it every few steps and keep the best one.
+    ///
+    /// # Errors
+    /// Whatever the observer's own work reports; it stops the curriculum.
+    fn checkpoint(
+        &mut self,
+        lesson: usize,
+        iteration: usize,
+        policy: &MlpPolicy<N, M, P, H>,
+    ) -> Result<(), LearningError> {
+        let _ = (lesson, iteration, policy);
+        Ok(())
+    }
     /// After the last step of a lesson, with the policy as it is then.
     ///
     /// # Errors
@@ -119,6 +133,7 @@ where
             starts.extend((0..lesson.batch_size).map(|_| lesson.starts.sample(rng)));
             let step = trainer.step(policy, emulator, objective, &starts, lesson.max_steps)?;
             observer.step(index, iteration, &step);
+            observer.checkpoint(index, iteration, policy)?;
             if iteration + tail >= lesson.iterations {
                 tail_sum += step.loss;
             }

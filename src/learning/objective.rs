@@ -92,8 +92,8 @@ impl<const K: usize> RowTensors<K> {
     }
 }
 
-/// A traced scalar.
-pub(crate) type Scalar = Tensor<Rank0, f32, Cpu, OwnedTape<f32, Cpu>>;
+/// A traced value per episode of a batch.
+pub(crate) type PerEpisode = Tensor<(usize,), f32, Cpu, OwnedTape<f32, Cpu>>;
 
 /// The objective's constant tensors on one device.
 pub(crate) struct ObjectiveTensors<const N: usize, const K: usize> {
@@ -193,15 +193,15 @@ impl<const N: usize, const K: usize> EpisodeObjective<N, K> {
     }
 }
 
-/// `sum over the batch of sum_j (w_j^(1/2) h(c_j . g - r_j))^2 mask` where `h` is the identity
-/// (terminal) or `max(0, -.)` (hinge).
+/// Per episode of the batch, `sum_j (w_j^(1/2) h(c_j . g - r_j))^2 mask` where `h` is the
+/// identity (terminal) or `max(0, -.)` (hinge).
 fn rows_loss<const N: usize, const K: usize>(
     features: &super::features::FeatureTensors<N, K>,
     rows: &RowTensors<K>,
     x: Batch<N, OwnedTape<f32, Cpu>>,
     hinge: bool,
     mask: Option<Tensor<(usize,), f32, Cpu>>,
-) -> Result<Tensor<Rank0, f32, Cpu, OwnedTape<f32, Cpu>>, LearningError> {
+) -> Result<PerEpisode, LearningError> {
     let dev = LearningError::device;
     let b = x.shape().0;
     let g = features.forward(x)?;
@@ -236,28 +236,28 @@ fn rows_loss<const N: usize, const K: usize>(
     }
     e.try_square()
         .map_err(dev)?
-        .try_sum::<Rank0, _>()
+        .try_sum::<(usize,), Axis<1>>()
         .map_err(dev)
 }
 
 impl<const N: usize, const K: usize> ObjectiveTensors<N, K> {
-    /// Sum over the batch of the terminal loss (zero tensor when there are no terms).
+    /// The terminal loss of every episode (`None` when there are no terms).
     pub(crate) fn terminal(
         &self,
         x: Batch<N, OwnedTape<f32, Cpu>>,
-    ) -> Result<Option<Scalar>, LearningError> {
+    ) -> Result<Option<PerEpisode>, LearningError> {
         match &self.terminal {
             None => Ok(None),
             Some(rows) => rows_loss(&self.features, rows, x, false, None).map(Some),
         }
     }
 
-    /// Sum over the alive samples of the stage loss.
+    /// The stage loss of every episode (zero for the episodes that are not alive).
     pub(crate) fn stage(
         &self,
         x: Batch<N, OwnedTape<f32, Cpu>>,
         alive: Tensor<(usize,), f32, Cpu>,
-    ) -> Result<Option<Scalar>, LearningError> {
+    ) -> Result<Option<PerEpisode>, LearningError> {
         match &self.stage {
             None => Ok(None),
             Some(rows) => rows_loss(&self.features, rows, x, true, Some(alive)).map(Some),

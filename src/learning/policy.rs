@@ -29,6 +29,10 @@ use super::mlp::{build, export, import, PolicyNet};
 /// let u = policy.act(&Vector2::new(1.0, -2.0)).unwrap();
 /// assert!(u[0].abs() < 0.5);
 /// ```
+///
+/// Cloning is cheap (dfdx tensors share their buffers copy-on-write): a training loop keeps
+/// its best policy so far with `best = policy.clone()`.
+#[derive(Clone)]
 pub struct MlpPolicy<const N: usize, const M: usize, const P: usize, const H: usize> {
     dev: Cpu,
     features: PeriodicFeatures<N, P>,

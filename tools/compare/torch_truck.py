@@ -8,16 +8,17 @@ sims/src/train/truck_models.rs:
     first layer W_f f + W_u u_n + b, tanh 45, tanh 45, linear 4 (the normalised state change),
     next = x + sigma_d * out + mu_d;
   * controller: features x, y, sin/cos theta0, theta1, theta0-theta1 (standardised),
-    tanh 25, tanh 25, tanh 1, times 45 degrees;
+    tanh H, tanh H, tanh 1, times 45 degrees (H = --hidden, 64 as CONTROLLER_HIDDEN);
   * batch 64 starts, unrolled for exactly `--unroll` steps (no episode end, as the Rust bench);
   * loss: mean over the batch of |rear|^2 + 10 (2 - 2 cos theta1) at the end, plus
-    100 max(0, cos 60deg - cos(theta0 - theta1))^2 at every step;
+    100 max(0, cos 80deg - cos(theta0 - theta1))^2 plus the arena hinges
+    max(0, |front y| - 9)^2, max(0, front x - 39)^2, max(0, |rear y| - 9)^2 at every step;
   * backward through every step, global gradient-norm clip 1.0, one Adam step (lr 1e-3)
     on the controller only.
 Weights are random (only the timing matters); float32, as dfdx.
 
 Usage: /work/venvs/torch/bin/python tools/compare/torch_truck.py [--steps 30] [--unroll 200]
-       [--threads 1]
+       [--threads 1] [--hidden 64]
 """
 import argparse
 import math
@@ -68,14 +69,14 @@ class Emulator(torch.nn.Module):
 
 
 class Controller(torch.nn.Module):
-    def __init__(self):
+    def __init__(self, hidden):
         super().__init__()
         rows = [[1, 0, 0, 0], [0, 1, 0, 0]] + ANGLES
         self.features = Features(rows, [0, 0] + ANGLE_OFFSETS, [0, 0] + [1] * 6)
         self.net = torch.nn.Sequential(
-            torch.nn.Linear(8, 25), torch.nn.Tanh(),
-            torch.nn.Linear(25, 25), torch.nn.Tanh(),
-            torch.nn.Linear(25, 1), torch.nn.Tanh(),
+            torch.nn.Linear(8, hidden), torch.nn.Tanh(),
+            torch.nn.Linear(hidden, hidden), torch.nn.Tanh(),
+            torch.nn.Linear(hidden, 1), torch.nn.Tanh(),
         )
 
     def forward(self, x):
@@ -85,10 +86,16 @@ class Controller(torch.nn.Module):
 def training_step(emulator, controller, opt, starts, unroll):
     x = starts
     stage = x.new_zeros(())
-    c60 = math.cos(math.radians(60))
+    c80 = math.cos(math.radians(80))
     for _ in range(unroll):
         hitch_cos = torch.cos(x[:, 2] - x[:, 3])
-        stage = stage + (100.0 * torch.relu(c60 - hitch_cos) ** 2).sum()
+        front_x = x[:, 0] + 1.5 * torch.cos(x[:, 2])
+        front_y = x[:, 1] + 1.5 * torch.sin(x[:, 2])
+        rear_y = x[:, 1] - 4 * torch.sin(x[:, 3])
+        arena = (torch.relu(front_y - 9) ** 2 + torch.relu(-9 - front_y) ** 2
+                 + torch.relu(front_x - 39) ** 2
+                 + torch.relu(rear_y - 9) ** 2 + torch.relu(-9 - rear_y) ** 2)
+        stage = stage + (100.0 * torch.relu(c80 - hitch_cos) ** 2 + 1.0 * arena).sum()
         u = controller(x)
         x = x + emulator.delta(x, u)
     rear_x = x[:, 0] - 4 * torch.cos(x[:, 3])
@@ -108,13 +115,14 @@ def main():
     ap.add_argument("--unroll", type=int, default=200)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--hidden", type=int, default=64, help="controller hidden units per layer")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
     emulator = Emulator()
     for p in emulator.parameters():
         p.requires_grad_(False)  # frozen, as in Kestrel (dfdx still computes its weight gradients)
-    controller = Controller()
+    controller = Controller(args.hidden)
     opt = torch.optim.Adam(controller.parameters(), lr=1e-3)
     g = torch.Generator().manual_seed(2)
     theta1 = (torch.rand(args.batch, generator=g) - 0.5) * math.pi
@@ -133,8 +141,8 @@ def main():
         times.append(1e3 * (time.perf_counter() - t))
     print(
         f"torch {torch.__version__} ({args.threads} thread(s)): BPTT training step, batch {args.batch} x unroll "
-        f"{args.unroll}, {args.steps} steps: median {statistics.median(times):.2f} ms, "
-        f"mean {statistics.mean(times):.2f} ms, min {min(times):.2f} ms"
+        f"{args.unroll} (controller 8-{args.hidden}-{args.hidden}-1), {args.steps} steps: median "
+        f"{statistics.median(times):.2f} ms, mean {statistics.mean(times):.2f} ms, min {min(times):.2f} ms"
     )
 
 

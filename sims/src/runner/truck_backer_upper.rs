@@ -35,7 +35,7 @@ use crate::train::truck::{episode_stats, EpisodeStats};
 use crate::train::truck_models::{
     default_weights_dir, TruckController, TruckEmulator, CONTROLLER_FILE, EMULATOR_FILE,
 };
-use crate::worlds::truck::{run_episodes, Episode, Outcome, StartRegion, TruckWorld};
+use crate::worlds::truck::{run_episodes, Episode, Outcome, SquareUp, StartRegion, TruckWorld};
 
 /// The scenario file.
 #[derive(Debug, Clone, Deserialize)]
@@ -220,6 +220,9 @@ pub fn log_episode_path(
     )?;
     Ok(())
 }
+
+/// State budget of the square-up search per start.
+const SQUARE_UP_BUDGET: usize = 200_000;
 
 fn add_stats(report: &mut Report, alg: &str, s: &EpisodeStats) {
     report
@@ -477,6 +480,29 @@ impl ScenarioKind for TruckScenario {
             &mut report,
             "learned/evaluation_region",
             &episode_stats(&learned),
+        );
+        // Which starts cannot dock at all: the trailer cannot turn square to the wall without
+        // leaving the arena at a side wall (a necessary condition; see
+        // `TruckWorld::can_square_up`). The controller's figures on the other starts.
+        let squarable: Vec<bool> = starts
+            .iter()
+            .map(|s| world.can_square_up(s, SQUARE_UP_BUDGET) != SquareUp::Impossible)
+            .collect();
+        report.metric(
+            "learned/evaluation_region",
+            "starts_cannot_square_up",
+            squarable.iter().filter(|ok| !**ok).count() as f64,
+        );
+        let feasible: Vec<Episode> = learned
+            .iter()
+            .zip(&squarable)
+            .filter(|(_, ok)| **ok)
+            .map(|(e, _)| e.clone())
+            .collect();
+        add_stats(
+            &mut report,
+            "learned/evaluation_region_can_square_up",
+            &episode_stats(&feasible),
         );
         bar.inc(1);
         if self.controller.course_episodes > 0 {

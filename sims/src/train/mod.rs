@@ -79,8 +79,9 @@ fn run_truck(options: &TrainOptions, sink: &Sink) -> anyhow::Result<()> {
         t.sort_by(f64::total_cmp);
         let median = t[t.len() / 2];
         let mean = t.iter().sum::<f64>() / t.len() as f64;
+        let h = truck_models::CONTROLLER_HIDDEN;
         println!(
-            "BPTT training step, batch {} x unroll {} (emulator 6+1-45-45-4, controller 8-25-25-1), {} steps: median {median:.2} ms, mean {mean:.2} ms, min {:.2} ms",
+            "BPTT training step, batch {} x unroll {} (emulator 6+1-45-45-4, controller 8-{h}-{h}-1), {} steps: median {median:.2} ms, mean {mean:.2} ms, min {:.2} ms",
             config.batch_size,
             options.bench_unroll,
             t.len(),

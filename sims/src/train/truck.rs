@@ -8,8 +8,12 @@
 //!    after 50 open-loop steps with the recorded steering.
 //! 3. **Controller**: [`TruckController`] trained by back-propagation through time through the
 //!    frozen emulator ([`train_curriculum`]) over lessons whose start boxes widen from "close
-//!    to the dock, aligned" to beyond the evaluation region; after every lesson the controller
-//!    is scored in the true kinematics on the lesson's starts and on the evaluation region.
+//!    to the dock, aligned" to a little beyond the evaluation region, half of every minibatch
+//!    drawn from the earlier lessons (rehearsal), each episode's loss through a robust
+//!    `s ln(1 + L / s)`; after every lesson the controller is scored in the true kinematics on
+//!    the lesson's starts and on the evaluation region, and every 25 steps on a fixed
+//!    validation set of evaluation-region starts: the controller saved is the best one there
+//!    (later lessons, with the hardest starts, tend to trade some starts for others).
 //! 4. **Output**: `emulator.safetensors`, `controller.safetensors` in the weights directory,
 //!    `train_truck.json` (every figure) and the recording: `plots/emulator_loss`,
 //!    `plots/loss`, `plots/lesson_success/*`, example episodes per lesson under
@@ -71,6 +75,8 @@ pub struct TrainConfig {
     pub learning_rate: f64,
     /// Global gradient-norm clip.
     pub clip_norm: f64,
+    /// Scale of the robust per-episode loss (`BpttConfig::robust_scale`; 0 = plain mean).
+    pub robust_scale: f64,
     /// Episodes per lesson-end evaluation in the true kinematics.
     pub eval_episodes: usize,
     /// Step limit of an evaluation episode.
@@ -83,6 +89,12 @@ pub struct TrainConfig {
     pub jackknife_weight: f64,
     /// Weight of the arena penalties.
     pub arena_weight: f64,
+    /// Hitch angle (degrees) where the jack-knife penalty starts.
+    pub jackknife_start_deg: f64,
+    /// Largest cab-front |y| before the arena penalty.
+    pub arena_front_y: f64,
+    /// Largest trailer-rear |y| before the arena penalty.
+    pub arena_rear_y: f64,
     /// Learning-rate factor of the second half of the lessons.
     pub late_rate_factor: f64,
     /// Learning-rate factor of the last lesson (which runs twice as long).
@@ -92,6 +104,24 @@ pub struct TrainConfig {
     pub lessons_facing: bool,
     /// Lowest hitch x of every lesson.
     pub lesson_x_min: f64,
+    /// Highest hitch x of the last lesson.
+    pub final_x_max: f64,
+    /// Largest |y| of the last lesson.
+    pub final_y_max: f64,
+    /// Largest trailer angle (degrees; from facing the dock, or absolute) of the last lesson.
+    pub final_angle_deg: f64,
+    /// Largest |theta0 - theta1| (degrees) of the last lesson.
+    pub final_hitch_deg: f64,
+    /// The last lesson runs this many times `lesson_iterations` steps.
+    pub final_iterations_factor: usize,
+    /// Fraction of each minibatch drawn uniformly from the lessons so far (the current one
+    /// included) rather than from the current lesson: rehearsal against forgetting.
+    pub replay_fraction: f64,
+    /// Fixed validation starts from the evaluation region (true kinematics).
+    pub validation_episodes: usize,
+    /// Validate every this many BPTT steps (and at every lesson end); the controller that docks
+    /// most validation starts (the later one on ties) is the one saved.
+    pub validation_every: usize,
 }
 
 impl Default for TrainConfig {
@@ -109,49 +139,82 @@ impl Default for TrainConfig {
             batch_size: 64,
             learning_rate: 1e-3,
             clip_norm: 1.0,
+            robust_scale: 10.0,
             eval_episodes: 200,
             eval_max_steps: 1500,
             logged_episodes: 6,
             angle_weight: super::truck_models::ANGLE_WEIGHT,
             jackknife_weight: super::truck_models::JACKKNIFE_WEIGHT,
             arena_weight: super::truck_models::ARENA_WEIGHT,
+            jackknife_start_deg: super::truck_models::JACKKNIFE_PENALTY_START_DEG,
+            arena_front_y: super::truck_models::ARENA_FRONT_Y,
+            arena_rear_y: super::truck_models::ARENA_REAR_Y,
             late_rate_factor: 0.5,
             final_rate_factor: 0.2,
             lessons_facing: true,
             lesson_x_min: 7.0,
+            final_x_max: 36.0,
+            final_y_max: 8.5,
+            final_angle_deg: 95.0,
+            final_hitch_deg: 45.0,
+            final_iterations_factor: 3,
+            replay_fraction: 0.5,
+            validation_episodes: 300,
+            validation_every: 25,
         }
     }
 }
 
-/// The starts of one lesson.
-#[derive(Debug, Clone, Copy)]
+/// The starts of one lesson: its own region, and with probability `replay` a region drawn
+/// uniformly from this and the earlier lessons' (rehearsal).
+#[derive(Debug, Clone)]
 pub struct LessonStarts {
     world: TruckWorld,
-    /// The region.
+    /// The lesson's region.
     pub region: StartRegion,
+    /// The regions of the lessons so far (this one last).
+    pub earlier: Vec<StartRegion>,
+    /// Probability of a rehearsal start.
+    pub replay: f64,
 }
 
 impl StartDistribution<4> for LessonStarts {
     fn sample(&self, rng: &mut dyn RngCore) -> Vector4<f64> {
-        self.region.sample(&self.world, rng)
+        use rand::Rng;
+        if self.replay > 0.0 && self.earlier.len() > 1 && rng.random_bool(self.replay) {
+            let k = rng.random_range(0..self.earlier.len());
+            self.earlier[k].sample(&self.world, rng)
+        } else {
+            self.region.sample(&self.world, rng)
+        }
     }
 }
 
 /// The curriculum: `count` lessons whose start regions widen linearly from hitch
 /// `x in [x_min, 10]`, `|y| <= 0.5`, trailer angle within 5 degrees (of 0, or of facing the dock
-/// with `lessons_facing`), `|theta0 - theta1| <= 3 deg` to `x in [x_min, 38]`, `|y| <= 9`,
-/// within 100 degrees, `|theta0 - theta1| <= 45 deg` (beyond the evaluation region), with
-/// unroll limits long enough to reach the wall (`12 (x_max + y_max) + 60` steps, at most 600).
-/// The learning rate drops to `late_rate_factor` of itself after the first half of the lessons;
-/// the last lesson runs twice as long at `final_rate_factor` of it, to polish the precision.
+/// with `lessons_facing`), `|theta0 - theta1| <= 3 deg` to the last lesson's
+/// `x in [x_min, final_x_max]`, `|y| <= final_y_max`, within `final_angle_deg`,
+/// `|theta0 - theta1| <= final_hitch_deg` (by default a little beyond the evaluation region),
+/// with unroll limits long enough to reach the wall (`12 (x_max + y_max) + 60` steps, at most
+/// 600). A `replay_fraction` of every minibatch starts in a lesson drawn uniformly from the
+/// lessons so far. The learning rate drops to `late_rate_factor` of itself after the first half
+/// of the lessons; the last lesson runs `final_iterations_factor` times as long at
+/// `final_rate_factor` of it, to polish the precision.
 pub fn lessons(world: &TruckWorld, config: &TrainConfig) -> Vec<Lesson<LessonStarts>> {
     let count = config.lessons.max(1);
+    let mut earlier = Vec::with_capacity(count);
     (0..count)
         .map(|k| {
             let s = (k + 1) as f64 / count as f64;
             let lerp = |a: f64, b: f64| a + s * (b - a);
-            let (x_max, y_max) = (lerp(10.0, 38.0), lerp(0.5, 9.0));
-            let (angle, hitch_max) = (lerp(5.0, 100.0).to_radians(), lerp(3.0, 45.0).to_radians());
+            let (x_max, y_max) = (
+                lerp(10.0, config.final_x_max),
+                lerp(0.5, config.final_y_max),
+            );
+            let (angle, hitch_max) = (
+                lerp(5.0, config.final_angle_deg).to_radians(),
+                lerp(3.0, config.final_hitch_deg).to_radians(),
+            );
             let region = if config.lessons_facing {
                 StartRegion::Facing {
                     x_min: config.lesson_x_min,
@@ -170,14 +233,17 @@ pub fn lessons(world: &TruckWorld, config: &TrainConfig) -> Vec<Lesson<LessonSta
                 }
             };
             let last = k + 1 == count;
+            earlier.push(region);
             Lesson {
                 name: format!("lesson {:02}: x <= {x_max:.1}, |y| <= {y_max:.1}", k + 1),
                 starts: LessonStarts {
                     world: *world,
                     region,
+                    earlier: earlier.clone(),
+                    replay: config.replay_fraction.clamp(0.0, 1.0),
                 },
                 iterations: if last {
-                    2 * config.lesson_iterations
+                    config.final_iterations_factor.max(1) * config.lesson_iterations
                 } else {
                     config.lesson_iterations
                 },
@@ -400,6 +466,23 @@ pub struct TrainSummary {
     pub timings_s: BTreeMap<String, f64>,
     /// Mean wall-clock milliseconds per BPTT step, per lesson.
     pub step_ms: Vec<f64>,
+    /// The saved controller: the one that docked most of the validation starts.
+    pub best: BestController,
+}
+
+/// Where the saved controller comes from.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BestController {
+    /// Its lesson (1-based).
+    pub lesson: usize,
+    /// Its step within the lesson (1-based).
+    pub iteration: usize,
+    /// Steps of the whole curriculum up to it.
+    pub global_iteration: usize,
+    /// Fraction of the validation starts it docked.
+    pub validation_success: f64,
+    /// Validations run.
+    pub validations: usize,
 }
 
 /// One lesson's figures.
@@ -425,9 +508,57 @@ struct Observer<'a> {
     results: Vec<(EpisodeStats, EpisodeStats)>,
     lesson_start: Instant,
     step_ms: Vec<f64>,
+    validation: Vec<Vector4<f64>>,
+    best: Option<(usize, TruckController)>,
+    best_info: BestController,
 }
 
-impl CurriculumObserver<4, 1, 8, 25> for Observer<'_> {
+impl Observer<'_> {
+    /// Docks from the validation starts (true kinematics); keeps the policy if it is the best so
+    /// far (ties go to the later one).
+    fn validate(
+        &mut self,
+        lesson: usize,
+        iteration: usize,
+        policy: &TruckController,
+    ) -> Result<(), LearningError> {
+        let episodes = run_episodes(
+            &self.world,
+            &self.validation,
+            self.config.eval_max_steps,
+            false,
+            |states| {
+                policy
+                    .act_batch(states)
+                    .map(|u| u.iter().map(|a| a[0]).collect::<Vec<f64>>())
+            },
+        )
+        .map_err(|e| LearningError::InvalidParameter {
+            name: "validation",
+            reason: format!("{e:#}"),
+        })?;
+        let docked = episodes
+            .iter()
+            .filter(|e| e.outcome == Outcome::Docked)
+            .count();
+        let rate = docked as f64 / self.validation.len().max(1) as f64;
+        self.best_info.validations += 1;
+        if self.best.as_ref().is_none_or(|(d, _)| docked >= *d) {
+            self.best = Some((docked, policy.clone()));
+            self.best_info.lesson = lesson + 1;
+            self.best_info.iteration = iteration + 1;
+            self.best_info.global_iteration = self.global;
+            self.best_info.validation_success = rate;
+        }
+        if self.rec.is_enabled() {
+            self.rec.set_time_sequence("iteration", self.global as i64);
+            let _ = kestrel::viz::log_scalar(self.rec, "plots/lesson_success/validation", rate);
+        }
+        Ok(())
+    }
+}
+
+impl CurriculumObserver<4, 1, 8, { super::truck_models::CONTROLLER_HIDDEN }> for Observer<'_> {
     fn step(&mut self, lesson: usize, _iteration: usize, step: &BpttStep) {
         self.global += 1;
         self.bar.inc(1);
@@ -448,6 +579,22 @@ impl CurriculumObserver<4, 1, 8, 25> for Observer<'_> {
                 step.unrolled_steps as f64,
             );
         }
+    }
+
+    fn checkpoint(
+        &mut self,
+        lesson: usize,
+        iteration: usize,
+        policy: &TruckController,
+    ) -> Result<(), LearningError> {
+        let every = self.config.validation_every;
+        let last = iteration + 1 == self.lessons[lesson].iterations;
+        if self.validation.is_empty()
+            || !(last || (every > 0 && (iteration + 1).is_multiple_of(every)))
+        {
+            return Ok(());
+        }
+        self.validate(lesson, iteration, policy)
     }
 
     fn lesson_end(&mut self, lesson: usize, policy: &TruckController) -> Result<(), LearningError> {
@@ -482,12 +629,15 @@ impl CurriculumObserver<4, 1, 8, 25> for Observer<'_> {
             reason: format!("{e:#}"),
         })?;
         let line = format!(
-            "{}: success {:.1} % on its starts, {:.1} % on the evaluation region {:?} ({:.1} ms/step)",
+            "{}: success {:.1} % on its starts, {:.1} % on the evaluation region {:?} ({:.1} ms/step); best validation so far {:.1} % (lesson {} step {})",
             self.lessons[lesson].name,
             100.0 * own.success_rate,
             100.0 * region.success_rate,
             region.outcomes,
             self.step_ms[lesson],
+            100.0 * self.best_info.validation_success,
+            self.best_info.lesson,
+            self.best_info.iteration,
         );
         if self.bar.is_hidden() {
             eprintln!("{line}");
@@ -629,6 +779,12 @@ pub fn train(
             "evaluation region",
             kestrel::viz::color(1),
         )?;
+        kestrel::viz::log_series_style(
+            rec,
+            "plots/lesson_success/validation",
+            "validation starts (evaluation region, fixed)",
+            kestrel::viz::color(2),
+        )?;
     }
     let bar = progress_bar(config.emulator_iterations as u64, "emulator");
     let (emulator, accuracy) = train_emulator(&world, config, |i, loss| {
@@ -661,6 +817,7 @@ pub fn train(
         BpttConfig {
             learning_rate: config.learning_rate,
             clip_norm: config.clip_norm,
+            robust_scale: config.robust_scale,
         },
     )?;
     let objective = objective(world.truck.trailer_length(), config)?;
@@ -675,6 +832,16 @@ pub fn train(
         results: Vec::new(),
         lesson_start: Instant::now(),
         step_ms: Vec::new(),
+        validation: {
+            // fixed validation starts: stream 6 of the seed (the scenario draws its own)
+            let mut rng = StdRng::seed_from_u64(derive_seed(config.seed, 6));
+            let region = StartRegion::evaluation();
+            (0..config.validation_episodes)
+                .map(|_| region.sample(&world, &mut rng))
+                .collect()
+        },
+        best: None,
+        best_info: BestController::default(),
     };
     let mut rng = StdRng::seed_from_u64(derive_seed(config.seed, 5));
     let curriculum_start = Instant::now();
@@ -689,6 +856,16 @@ pub fn train(
     )?;
     observer.bar.finish_and_clear();
     let curriculum_s = curriculum_start.elapsed().as_secs_f64();
+    if let Some((_, best)) = observer.best.take() {
+        policy = best;
+    }
+    eprintln!(
+        "saved controller: lesson {} step {}, {:.1} % of {} validation starts docked",
+        observer.best_info.lesson,
+        observer.best_info.iteration,
+        100.0 * observer.best_info.validation_success,
+        config.validation_episodes
+    );
     policy.save(&weights_dir.join(CONTROLLER_FILE))?;
     let summary = TrainSummary {
         config: config.clone(),
@@ -714,6 +891,7 @@ pub fn train(
             ),
         ]),
         step_ms: observer.step_ms,
+        best: observer.best_info,
     };
     Ok(summary)
 }
@@ -734,6 +912,7 @@ pub fn bench_steps(config: &TrainConfig, steps: usize, unroll: usize) -> anyhow:
         BpttConfig {
             learning_rate: config.learning_rate,
             clip_norm: config.clip_norm,
+            robust_scale: config.robust_scale,
         },
     )?;
     // No episode end: every step unrolls exactly `unroll` steps, as the PyTorch script does.

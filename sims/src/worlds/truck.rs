@@ -149,6 +149,90 @@ impl TruckWorld {
     }
 }
 
+/// What [`TruckWorld::can_square_up`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SquareUp {
+    /// A steering sequence brings the trailer square to the wall.
+    Possible,
+    /// The search ran out of states: no steering sequence does (up to its grid), so the start
+    /// cannot dock.
+    Impossible,
+    /// The search's state budget ran out first.
+    Unknown,
+}
+
+impl TruckWorld {
+    /// A necessary condition for docking from `start`: can the rig turn its trailer to within
+    /// the docking angle tolerance of square to the wall (`|theta1| <= angle_tolerance`)
+    /// without jack-knifing and with the cab front and the trailer rear inside the side walls
+    /// (`y` bounds of the arena)? The `x` bounds are ignored (a relaxation), so
+    /// [`SquareUp::Impossible`] proves the start cannot dock: a rig backing at a side wall from
+    /// too close cannot turn before it reaches the wall.
+    ///
+    /// Best-first search (smallest `|theta1|` first) over steering sequences of 7 angles
+    /// evenly spaced over the steering range, each held 3 steps, in the true kinematics;
+    /// states are merged on a grid of 0.03 in hitch `y`, 1 degree in `theta1` and 1.5 degrees
+    /// in the hitch angle (the merging is the only approximation); at most `budget` states.
+    pub fn can_square_up(&self, start: &Vector4<f64>, budget: usize) -> SquareUp {
+        use std::cmp::Reverse;
+        use std::collections::{BinaryHeap, HashSet};
+        let [_, _, y_min, y_max] = self.arena;
+        let ok = |x: &Vector4<f64>| {
+            let (r, f) = (self.rear(x), self.front(x));
+            !self.truck.is_jackknifed(x)
+                && (y_min..=y_max).contains(&r.y)
+                && (y_min..=y_max).contains(&f.y)
+        };
+        let square = |x: &Vector4<f64>| wrap_angle(x[3]).abs() <= self.angle_tolerance;
+        if !ok(start) {
+            return SquareUp::Impossible;
+        }
+        if square(start) {
+            return SquareUp::Possible;
+        }
+        let limit = self.truck.max_steering();
+        let key = |x: &Vector4<f64>| (wrap_angle(x[3]).abs() * 1e6) as u64;
+        let mut states = vec![*start];
+        let mut open = BinaryHeap::new();
+        open.push(Reverse((key(start), 0usize)));
+        let mut seen = HashSet::new();
+        while let Some(Reverse((_, i))) = open.pop() {
+            if states.len() >= budget {
+                return SquareUp::Unknown;
+            }
+            let from = states[i];
+            for k in 0..7 {
+                let phi = -limit + limit * k as f64 / 3.0;
+                let mut x = from;
+                let mut alive = true;
+                for _ in 0..3 {
+                    x = self.step(&x, phi);
+                    if !ok(&x) {
+                        alive = false;
+                        break;
+                    }
+                    if square(&x) {
+                        return SquareUp::Possible;
+                    }
+                }
+                if !alive {
+                    continue;
+                }
+                let cell = (
+                    (x[1] / 0.03).round() as i64,
+                    (wrap_angle(x[3]).to_degrees()).round() as i64,
+                    (self.truck.hitch_angle(&x).to_degrees() / 1.5).round() as i64,
+                );
+                if seen.insert(cell) {
+                    states.push(x);
+                    open.push(Reverse((key(&x), states.len() - 1)));
+                }
+            }
+        }
+        SquareUp::Impossible
+    }
+}
+
 /// A start distribution.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum StartRegion {
