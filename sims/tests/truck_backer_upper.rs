@@ -40,7 +40,7 @@ fn committed_controller_docks_from_80_percent_of_500_starts() {
     let alg = "learned/evaluation_region";
     assert_eq!(m(alg, "episodes"), 500.0);
     let success = m(alg, "success_rate");
-    // achieved by the committed weights: 80.0 % (400 of 500; the goal is 95 %)
+    // achieved by the committed weights: 80.2 % (401 of 500; the goal is 95 %)
     assert!(
         success >= 0.80,
         "success {success}: {:?}",

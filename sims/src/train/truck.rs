@@ -11,7 +11,7 @@
 //!    to the dock, aligned" to a little beyond the evaluation region, half of every minibatch
 //!    drawn from the earlier lessons (rehearsal), each episode's loss through a robust
 //!    `s ln(1 + L / s)`; after every lesson the controller is scored in the true kinematics on
-//!    the lesson's starts and on the evaluation region, and every 25 steps on a fixed
+//!    the lesson's starts and on the evaluation region, and every 10 steps on a fixed
 //!    validation set of evaluation-region starts: the controller saved is the best one there
 //!    (later lessons, with the hardest starts, tend to trade some starts for others).
 //! 4. **Output**: `emulator.safetensors`, `controller.safetensors` in the weights directory,
@@ -139,7 +139,7 @@ impl Default for TrainConfig {
             batch_size: 64,
             learning_rate: 1e-3,
             clip_norm: 1.0,
-            robust_scale: 10.0,
+            robust_scale: 3.0,
             eval_episodes: 200,
             eval_max_steps: 1500,
             logged_episodes: 6,
@@ -160,7 +160,7 @@ impl Default for TrainConfig {
             final_iterations_factor: 3,
             replay_fraction: 0.5,
             validation_episodes: 300,
-            validation_every: 25,
+            validation_every: 10,
         }
     }
 }
