@@ -10,6 +10,9 @@ use super::mlp::{clip_gradients, PolicyNet};
 use super::objective::EpisodeObjective;
 use super::policy::MlpPolicy;
 
+/// A per-episode batch vector carrying the gradient tape.
+type TapedBatch = Tensor<(usize,), f32, Cpu, OwnedTape<f32, Cpu>>;
+
 /// Settings of a [`PolicyTrainer`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BpttConfig {
@@ -200,7 +203,7 @@ impl<const N: usize, const M: usize, const P: usize, const H: usize> PolicyTrain
             None => policy.net.try_alloc_grads().map_err(err)?,
         };
         let mut x = batch(&dev, starts).traced(grads);
-        let mut stage_sum: Option<Tensor<(usize,), f32, Cpu, OwnedTape<f32, Cpu>>> = None;
+        let mut stage_sum: Option<TapedBatch> = None;
         let mut done = vec![false; b];
         let mut alive = vec![1f32; b];
         let mut step_mask = vec![1f32; b * N];

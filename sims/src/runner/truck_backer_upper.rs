@@ -657,23 +657,25 @@ impl ScenarioKind for TruckScenario {
     }
 
     fn blueprint(&self) -> Option<Blueprint> {
-        Some(super::layout(Vertical::new([
-            Horizontal::new([
-                // origin "/" so that the y-up mirror logged at "world" / "overview" applies
-                Spatial2DView::new("episode replay (learned, MPC true, MPC emulator)")
-                    .with_origin("/")
-                    .with_contents(["/world/**"])
-                    .into(),
-                Spatial2DView::new("learned controller: every evaluation path by outcome")
-                    .with_origin("/")
-                    .with_contents(["/overview/**"])
+        Some(super::layout(
+            Vertical::new([
+                Horizontal::new([
+                    // origin "/" so that the y-up mirror logged at "world" / "overview" applies
+                    Spatial2DView::new("episode replay (learned, MPC true, MPC emulator)")
+                        .with_origin("/")
+                        .with_contents(["/world/**"])
+                        .into(),
+                    Spatial2DView::new("learned controller: every evaluation path by outcome")
+                        .with_origin("/")
+                        .with_contents(["/overview/**"])
+                        .into(),
+                ])
+                .into(),
+                TextDocumentView::new("scenario")
+                    .with_origin("scenario")
                     .into(),
             ])
-            .into(),
-            TextDocumentView::new("scenario")
-                .with_origin("scenario")
-                .into(),
-        ])
-        .with_row_shares([3.0, 1.0])))
+            .with_row_shares([3.0, 1.0]),
+        ))
     }
 }
