@@ -29,7 +29,7 @@ use kestrel::control::{
 };
 use kestrel::viz::{self, Footprint};
 use nalgebra::{Vector2, Vector4};
-use rerun::blueprint::{Blueprint, Grid, Spatial2DView, TimeSeriesView, Vertical};
+use rerun::blueprint::Blueprint;
 use serde::Deserialize;
 
 /// The scenario file.
@@ -427,23 +427,9 @@ impl ScenarioKind for LaneTrackingScenario {
     }
 
     fn blueprint(&self) -> Option<Blueprint> {
-        let plots: Vec<_> = PLOTS
-            .iter()
-            .map(|(entity, title)| {
-                TimeSeriesView::new(*title)
-                    .with_origin(format!("plots/{entity}"))
-                    .into()
-            })
-            .collect();
-        Some(super::layout(
-            Vertical::new([
-                Spatial2DView::new("world: lane, reference horizon, car, MPC prediction")
-                    .with_origin("/")
-                    .with_contents(["/world/**"])
-                    .into(),
-                Grid::new(plots).with_grid_columns(4).into(),
-            ])
-            .with_row_shares([3.0, 2.0]),
+        Some(super::world_over_plots(
+            "world: lane, reference horizon, car, MPC prediction",
+            &PLOTS,
         ))
     }
 }

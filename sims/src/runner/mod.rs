@@ -59,6 +59,30 @@ pub fn layout(root: impl Into<rerun::blueprint::ContainerLike>) -> rerun::bluepr
         )
 }
 
+/// [`layout`] of a 2-D world view (y up: origin `/`, contents `/world/**`) over a grid of time
+/// series, four per row, one per `(entity under plots/, title)`.
+pub fn world_over_plots(title: &str, plots: &[(&str, &str)]) -> rerun::blueprint::Blueprint {
+    use rerun::blueprint::{Grid, Spatial2DView, TimeSeriesView, Vertical};
+    let plots: Vec<_> = plots
+        .iter()
+        .map(|(entity, title)| {
+            TimeSeriesView::new(*title)
+                .with_origin(format!("plots/{entity}"))
+                .into()
+        })
+        .collect();
+    layout(
+        Vertical::new([
+            Spatial2DView::new(title)
+                .with_origin("/")
+                .with_contents(["/world/**"])
+                .into(),
+            Grid::new(plots).with_grid_columns(4).into(),
+        ])
+        .with_row_shares([3.0, 2.0]),
+    )
+}
+
 /// Object-safe form of [`ScenarioKind`].
 pub trait Runnable: Send + Sync {
     /// Runs once.

@@ -30,7 +30,7 @@ use kestrel::control::{
 use kestrel::geometry::Circle;
 use kestrel::viz::{self, Footprint};
 use nalgebra::{Point2, Vector2, Vector4};
-use rerun::blueprint::{Blueprint, Grid, Spatial2DView, TimeSeriesView, Vertical};
+use rerun::blueprint::Blueprint;
 use serde::Deserialize;
 
 /// The scenario file.
@@ -352,23 +352,9 @@ impl ScenarioKind for MpcObstacleScenario {
     }
 
     fn blueprint(&self) -> Option<Blueprint> {
-        let plots: Vec<_> = PLOTS
-            .iter()
-            .map(|(entity, title)| {
-                TimeSeriesView::new(*title)
-                    .with_origin(format!("plots/{entity}"))
-                    .into()
-            })
-            .collect();
-        Some(super::layout(
-            Vertical::new([
-                Spatial2DView::new("world: obstacles, goal, vehicles, predicted horizons")
-                    .with_origin("/")
-                    .with_contents(["/world/**"])
-                    .into(),
-                Grid::new(plots).with_grid_columns(4).into(),
-            ])
-            .with_row_shares([3.0, 2.0]),
+        Some(super::world_over_plots(
+            "world: obstacles, goal, vehicles, predicted horizons",
+            &PLOTS,
         ))
     }
 }

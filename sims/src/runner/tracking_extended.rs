@@ -26,7 +26,7 @@ use super::tracking_engine::{DrawOptions, TrackView};
 use super::tracking_extent_score::{cluster_owners, greedy_match, ExtentErrors};
 use super::tracking_roles::TrackerConfig;
 use super::tracking_score::Scorer;
-use super::tracking_world::{RecordingConfig, ScoringConfig, TurnConfig};
+use super::tracking_world::{check_life, RecordingConfig, ScoringConfig, TurnConfig};
 use super::{RunContext, ScenarioKind};
 use crate::report::Report;
 use crate::scenario::{Checks, Header, ScenarioError, Source};
@@ -216,20 +216,13 @@ impl ScenarioKind for ExtendedScenario {
                     c.positive(v, &f("size_m"));
                 }
             }
-            c.non_negative(o.birth_s, &f("birth_s"));
-            if let Some(d) = o.death_s {
-                c.require(
-                    d.is_finite() && d > o.birth_s,
-                    &f("death_s"),
-                    "must be after birth_s",
-                );
-            }
-            for (j, t) in o.turns.iter().enumerate() {
-                let g = |n: &str| format!("world.objects.{i}.turns.{j}.{n}");
-                c.non_negative(t.start_s, &g("start_s"))
-                    .positive(t.duration_s, &g("duration_s"))
-                    .finite(t.rate_deg_s, &g("rate_deg_s"));
-            }
+            check_life(
+                &mut c,
+                &format!("world.objects.{i}"),
+                o.birth_s,
+                o.death_s,
+                &o.turns,
+            );
         }
         let l = &s.lidar;
         c.finite(l.position_m[0], "lidar.position_m")

@@ -218,20 +218,13 @@ impl WorldConfig {
             for v in t.position_m.iter().chain(&t.velocity_m_s) {
                 c.finite(*v, &f("position_m"));
             }
-            c.non_negative(t.birth_s, &f("birth_s"));
-            if let Some(d) = t.death_s {
-                c.require(
-                    d.is_finite() && d > t.birth_s,
-                    &f("death_s"),
-                    "must be after birth_s",
-                );
-            }
-            for (j, turn) in t.turns.iter().enumerate() {
-                let g = |n: &str| format!("world.targets.{i}.turns.{j}.{n}");
-                c.non_negative(turn.start_s, &g("start_s"))
-                    .positive(turn.duration_s, &g("duration_s"))
-                    .finite(turn.rate_deg_s, &g("rate_deg_s"));
-            }
+            check_life(
+                c,
+                &format!("world.targets.{i}"),
+                t.birth_s,
+                t.death_s,
+                &t.turns,
+            );
         }
         if let Some(fm) = &w.formation {
             c.require(
@@ -447,5 +440,31 @@ impl ScoringConfig {
             match_threshold_m: self.match_threshold_m,
             burn_in_scans: self.burn_in_scans,
         }
+    }
+}
+
+/// Checks a mover's life and turns under `prefix` (`world.targets.3`, `world.objects.0`): birth
+/// at or after 0, death (if any) after birth, turns starting at or after 0 with a positive
+/// duration and a finite rate.
+pub fn check_life(
+    c: &mut Checks<'_>,
+    prefix: &str,
+    birth_s: f64,
+    death_s: Option<f64>,
+    turns: &[TurnConfig],
+) {
+    c.non_negative(birth_s, &format!("{prefix}.birth_s"));
+    if let Some(d) = death_s {
+        c.require(
+            d.is_finite() && d > birth_s,
+            &format!("{prefix}.death_s"),
+            "must be after birth_s",
+        );
+    }
+    for (j, turn) in turns.iter().enumerate() {
+        let g = |n: &str| format!("{prefix}.turns.{j}.{n}");
+        c.non_negative(turn.start_s, &g("start_s"))
+            .positive(turn.duration_s, &g("duration_s"))
+            .finite(turn.rate_deg_s, &g("rate_deg_s"));
     }
 }
