@@ -1,6 +1,6 @@
 //! Policy training by back-propagation through time: the loss falls and the trained policy
-//! controls the exact system; the batched objective equals its closed form; weights files and
-//! bad input.
+//! controls the exact system; the batched objective equals its closed form; behaviour cloning
+//! fits a demonstrated feedback law; weights files and bad input.
 
 use kestrel::learning::{
     train_curriculum, BpttConfig, BpttStep, CurriculumObserver, EpisodeObjective, FitConfig,
@@ -276,4 +276,54 @@ fn policy_files_and_bad_input() {
         }
     )
     .is_err());
+}
+
+#[test]
+fn behaviour_cloning_fits_a_demonstrated_feedback_law() {
+    // demonstrations of u* = 0.7 tanh(-(p + 1.5 v)), a stabilising law the network can represent
+    let law = |x: &Vector2<f64>| 0.7 * (-(x[0] + 1.5 * x[1])).tanh();
+    let mut rng = StdRng::seed_from_u64(8);
+    let states: Vec<Vector2<f64>> = (0..3000)
+        .map(|_| Vector2::new(rng.random_range(-3.0..3.0), rng.random_range(-3.0..3.0)))
+        .collect();
+    let actions: Vec<Vector1<f64>> = states.iter().map(|x| Vector1::new(law(x))).collect();
+    let mut policy = MlpPolicy::<2, 1, 2, 16>::new(identity(), Vector1::new(0.7), 3).unwrap();
+    let config = FitConfig {
+        iterations: 1500,
+        batch_size: 128,
+        learning_rate: 5e-3,
+    };
+    let mut losses = Vec::new();
+    let last = policy
+        .fit_actions(&states, &actions, &config, &mut rng, |_, l| losses.push(l))
+        .unwrap();
+    assert_eq!(losses.len(), 1500);
+    assert!(
+        last < 1e-3 && last < losses[0] / 50.0,
+        "{} -> {last}",
+        losses[0]
+    );
+    // held-out states: the cloned law within 0.03 of the demonstrator's
+    let mut worst: f64 = 0.0;
+    for _ in 0..200 {
+        let x = Vector2::new(rng.random_range(-2.5..2.5), rng.random_range(-2.5..2.5));
+        worst = worst.max((policy.act(&x).unwrap()[0] - law(&x)).abs());
+    }
+    assert!(worst < 0.03, "{worst}");
+    // and in closed loop it brings the exact system to rest as the demonstrator does
+    assert!(closed_loop(&policy, Vector2::new(2.0, -1.0), 300) < 0.05);
+    // bad demonstrations: unequal lengths, non-finite values
+    assert!(matches!(
+        policy.fit_actions(&states, &actions[..10], &config, &mut rng, |_, _| {}),
+        Err(LearningError::LengthMismatch { .. })
+    ));
+    let mut bad = actions.clone();
+    bad[5] = Vector1::new(f64::NAN);
+    assert!(matches!(
+        policy.fit_actions(&states, &bad, &config, &mut rng, |_, _| {}),
+        Err(LearningError::NonFinite {
+            what: "demonstration",
+            index: 5
+        })
+    ));
 }

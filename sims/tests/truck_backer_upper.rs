@@ -16,7 +16,9 @@ use kestrel_sims::train::truck::{
 use kestrel_sims::train::truck_models::{
     default_weights_dir, objective, TruckController, TruckEmulator, CONTROLLER_FILE, EMULATOR_FILE,
 };
-use kestrel_sims::worlds::truck::{random_rollouts, SquareUp, StartRegion, TruckWorld};
+use kestrel_sims::worlds::truck::{
+    random_rollouts, DockingPlan, Outcome, SquareUp, StartRegion, TruckWorld,
+};
 use nalgebra::Vector4;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -127,7 +129,7 @@ fn short_training_lowers_the_loss_and_is_reproducible() {
         )
         .unwrap();
         let objective = objective(world.truck.trailer_length(), &config).unwrap();
-        let first = &lessons(&world, &config)[0];
+        let first = &lessons(&world, &config, &Default::default())[0];
         let mut rng = StdRng::seed_from_u64(5);
         let mut losses = Vec::new();
         for _ in 0..first.iterations {
@@ -236,4 +238,40 @@ fn square_up_search_separates_trapped_rigs_from_free_ones() {
         world.can_square_up(&Vector4::new(20.0, 0.0, 2.0, 0.0), 200_000),
         SquareUp::Impossible
     );
+}
+
+#[test]
+fn docking_search_finds_manoeuvres_that_replay_to_the_dock() {
+    let world = TruckWorld::course();
+    let replay = |start: Vector4<f64>, steering: &[f64]| {
+        let mut x = start;
+        for (k, phi) in steering.iter().enumerate() {
+            x = world.step(&x, *phi);
+            if let Some(o) = world.outcome(&x) {
+                assert_eq!(k + 1, steering.len(), "ended early: {o:?}");
+                return o;
+            }
+        }
+        panic!("the plan does not end");
+    };
+    // aligned in front of the dock: about a straight run (rear 16 from the wall: 160 steps)
+    let start = Vector4::new(20.0, 0.0, 0.0, 0.0);
+    let DockingPlan::Found(plan) = world.plan_docking(&start, 100_000) else {
+        panic!("no plan from an aligned start")
+    };
+    assert!((155..=175).contains(&plan.len()), "{}", plan.len());
+    assert_eq!(replay(start, &plan), Outcome::Docked);
+    // a start the learned controller leaves the arena from (the cab front swings over the side
+    // wall as it turns for the dock): the search backs along the wall first
+    let start = Vector4::new(27.4, -6.9, 0.016, 0.365);
+    let DockingPlan::Found(plan) = world.plan_docking(&start, 2_000_000) else {
+        panic!("no plan from a hard start")
+    };
+    assert_eq!(replay(start, &plan), Outcome::Docked);
+    // backing straight at a side wall from 0.3 away: every branch ends at once
+    let half_pi = std::f64::consts::FRAC_PI_2;
+    assert!(matches!(
+        world.plan_docking(&Vector4::new(20.0, 5.7, -half_pi, -half_pi), 100_000),
+        DockingPlan::Exhausted { .. }
+    ));
 }

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use dfdx::optim::{Adam, Optimizer};
 use dfdx::prelude::*;
 use nalgebra::SVector;
 
@@ -139,6 +140,103 @@ impl<const N: usize, const M: usize, const P: usize, const H: usize> MlpPolicy<N
         }
         let u = self.forward(batch(&self.dev, states))?;
         Ok(rows(&u))
+    }
+
+    /// Behaviour cloning: fits the policy to demonstrated `(state, action)` pairs by Adam on
+    /// the mean squared action error `|u(x) - u*|^2` (minibatches drawn with `rng`, learning
+    /// rate decayed by cosine to 5 %), keeping the input standardisation. A warm start for
+    /// training through time: the demonstrations put the policy in the right family of
+    /// manoeuvres, back-propagation through time then tunes it. Returns the mean loss of the
+    /// last twentieth of the steps; `observer(iteration, loss)` sees every step.
+    ///
+    /// # Errors
+    /// [`LearningError::LengthMismatch`] for no pairs or unequal lengths,
+    /// [`LearningError::NonFinite`] for a non-finite pair, [`LearningError::InvalidParameter`]
+    /// for no steps or a bad learning rate, [`LearningError::Diverged`] for a non-finite loss.
+    pub fn fit_actions<R: rand::Rng + ?Sized>(
+        &mut self,
+        states: &[SVector<f64, N>],
+        actions: &[SVector<f64, M>],
+        config: &super::FitConfig,
+        rng: &mut R,
+        mut observer: impl FnMut(usize, f64),
+    ) -> Result<f64, LearningError> {
+        if states.is_empty() || states.len() != actions.len() {
+            return Err(LearningError::LengthMismatch {
+                what: "demonstrated actions",
+                expected: states.len().max(1),
+                found: actions.len(),
+            });
+        }
+        if let Some(index) = states
+            .iter()
+            .zip(actions)
+            .position(|(x, u)| first_non_finite(x.iter().chain(u.iter())).is_some())
+        {
+            return Err(LearningError::NonFinite {
+                what: "demonstration",
+                index,
+            });
+        }
+        if config.iterations == 0 || config.batch_size == 0 {
+            return Err(LearningError::InvalidParameter {
+                name: "iterations / batch_size",
+                reason: "must be at least 1".into(),
+            });
+        }
+        if !(config.learning_rate.is_finite() && config.learning_rate > 0.0) {
+            return Err(LearningError::InvalidParameter {
+                name: "learning_rate",
+                reason: format!("must be finite and > 0, got {}", config.learning_rate),
+            });
+        }
+        let mut opt = Adam::new(
+            &self.net,
+            AdamConfig {
+                lr: config.learning_rate,
+                ..Default::default()
+            },
+        );
+        let mut grads = Some(self.net.try_alloc_grads().map_err(LearningError::device)?);
+        let (mut xs, mut us) = (Vec::new(), Vec::new());
+        let tail = (config.iterations / 20).max(1);
+        let mut tail_sum = 0.0;
+        for iteration in 0..config.iterations {
+            xs.clear();
+            us.clear();
+            for _ in 0..config.batch_size {
+                let i = rng.random_range(0..states.len());
+                xs.push(states[i]);
+                us.push(actions[i]);
+            }
+            let progress = iteration as f64 / config.iterations as f64;
+            opt.cfg.lr = config.learning_rate
+                * (0.05 + 0.95 * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos()));
+            let g = grads
+                .take()
+                .ok_or(LearningError::Device("gradients".into()))?;
+            let u = self.forward(batch(&self.dev, &xs).traced(g))?;
+            let loss = mse_loss(u, batch(&self.dev, &us));
+            let value = f64::from(loss.array());
+            if !value.is_finite() {
+                return Err(LearningError::Diverged {
+                    what: "loss",
+                    iteration,
+                });
+            }
+            let mut g = loss.try_backward().map_err(LearningError::device)?;
+            opt.update(&mut self.net, &g)
+                .map_err(|e| LearningError::Device(format!("{e:?}")))?;
+            self.net
+                .try_zero_grads(&mut g)
+                .map_err(LearningError::device)?;
+            grads = Some(g);
+            observer(iteration, value);
+            if iteration + tail >= config.iterations {
+                tail_sum += value;
+            }
+        }
+        Ok(tail_sum / tail as f64)
     }
 
     fn sizes() -> String {

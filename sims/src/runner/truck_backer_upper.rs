@@ -35,7 +35,9 @@ use crate::train::truck::{episode_stats, EpisodeStats};
 use crate::train::truck_models::{
     default_weights_dir, TruckController, TruckEmulator, CONTROLLER_FILE, EMULATOR_FILE,
 };
-use crate::worlds::truck::{run_episodes, Episode, Outcome, SquareUp, StartRegion, TruckWorld};
+use crate::worlds::truck::{
+    run_episodes, DockingPlan, Episode, Outcome, SquareUp, StartRegion, TruckWorld,
+};
 
 /// The scenario file.
 #[derive(Debug, Clone, Deserialize)]
@@ -68,6 +70,11 @@ pub struct ControllerConfig {
     /// Episodes replayed on the `step` timeline (every algorithm, same starts).
     #[serde(default = "default_logged")]
     pub logged_episodes: usize,
+    /// Expansion budget of the docking search run from every start the controller fails
+    /// ([`TruckWorld::plan_docking`]; 0 = none): it tells failures the controller could have
+    /// avoided from starts that cannot dock.
+    #[serde(default)]
+    pub search_budget: usize,
 }
 
 fn default_max_steps() -> usize {
@@ -326,6 +333,9 @@ fn results_markdown(report: &Report) -> String {
     );
     for (alg, m) in &report.metrics {
         let g = |k: &str| m.get(k).copied().unwrap_or(f64::NAN);
+        if alg == "search_from_learned_failures" {
+            continue;
+        }
         text.push_str(&format!(
             "| {alg} | {} | {} | {:.1} % | {} | {} | {} | {} | {:.3} | {:.2} |\n",
             g("episodes"),
@@ -337,6 +347,19 @@ fn results_markdown(report: &Report) -> String {
             g("timed_out"),
             g("mean_position_error"),
             g("mean_angle_error_deg"),
+        ));
+    }
+    if let Some(m) = report.metrics.get("search_from_learned_failures") {
+        let g = |k: &str| m.get(k).copied().unwrap_or(f64::NAN);
+        text.push_str(&format!(
+            "\nDocking search (true kinematics) from the learned controller's {} failed starts: \
+             {} docked (avoidable failures), {} exhausted (the start cannot dock), {} undecided; \
+             learned or search: {:.1} %.\n",
+            g("episodes"),
+            g("docked"),
+            g("exhausted"),
+            g("out_of_budget"),
+            100.0 * g("learned_or_search_success_rate"),
         ));
     }
     text.push_str(
@@ -504,6 +527,45 @@ impl ScenarioKind for TruckScenario {
             "learned/evaluation_region_can_square_up",
             &episode_stats(&feasible),
         );
+        // The docking search from every failed start: which failures were avoidable.
+        if self.controller.search_budget > 0 {
+            use rayon::prelude::*;
+            let failed: Vec<Vector4<f64>> = starts
+                .iter()
+                .zip(&learned)
+                .filter(|(_, e)| e.outcome != Outcome::Docked)
+                .map(|(s, _)| *s)
+                .collect();
+            let budget = self.controller.search_budget;
+            let plans: Vec<DockingPlan> = failed
+                .par_iter()
+                .map(|s| world.plan_docking(s, budget))
+                .collect();
+            let count = |f: fn(&DockingPlan) -> bool| plans.iter().filter(|p| f(p)).count() as f64;
+            let alg = "search_from_learned_failures";
+            report.metric(alg, "episodes", failed.len() as f64);
+            report.metric(alg, "docked", count(|p| matches!(p, DockingPlan::Found(_))));
+            report.metric(
+                alg,
+                "exhausted",
+                count(|p| matches!(p, DockingPlan::Exhausted { .. })),
+            );
+            report.metric(
+                alg,
+                "out_of_budget",
+                count(|p| *p == DockingPlan::OutOfBudget),
+            );
+            let docked = learned
+                .iter()
+                .filter(|e| e.outcome == Outcome::Docked)
+                .count() as f64;
+            report.metric(
+                alg,
+                "learned_or_search_success_rate",
+                (docked + count(|p| matches!(p, DockingPlan::Found(_))))
+                    / learned.len().max(1) as f64,
+            );
+        }
         bar.inc(1);
         if self.controller.course_episodes > 0 {
             let mut rng = ctx.rng(2);

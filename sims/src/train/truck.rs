@@ -6,21 +6,31 @@
 //! 2. **Emulator**: [`TruckEmulator`] fitted to the training transitions (Adam on the
 //!    normalised state change); reported: held-out one-step RMSE per state and the error
 //!    after 50 open-loop steps with the recorded steering.
-//! 3. **Controller**: [`TruckController`] trained by back-propagation through time through the
+//! 3. **Warm start** ([`warm_start`], when `demo_starts > 0`): docking searches
+//!    ([`TruckWorld::plan_docking`]) from random starts of the last lesson's region give
+//!    demonstrations the controller is fitted to (behaviour cloning). Without it every
+//!    variant of step 4 tried plateaus at 80-84 % of the evaluation region: the hard starts
+//!    (trailer pointing at a side wall) need a different family of manoeuvres (back towards
+//!    the wall, along it with the cab a fraction of a unit away, then swing onto the dock)
+//!    that gradient descent from a controller that turns for the dock never reaches. The
+//!    demonstrations put the controller in that family; step 4 makes it precise.
+//! 4. **Controller**: [`TruckController`] trained by back-propagation through time through the
 //!    frozen emulator ([`train_curriculum`]) over lessons whose start boxes widen from "close
-//!    to the dock, aligned" to a little beyond the evaluation region, half of every minibatch
-//!    drawn from the earlier lessons (rehearsal), each episode's loss through a robust
+//!    to the dock, aligned" to a little beyond the evaluation region, part of every minibatch
+//!    drawn from the earlier lessons (rehearsal) and from mined hard starts (the ones the
+//!    controller currently fails in the true kinematics), each episode's loss through a robust
 //!    `s ln(1 + L / s)`; after every lesson the controller is scored in the true kinematics on
 //!    the lesson's starts and on the evaluation region, and every 10 steps on a fixed
 //!    validation set of evaluation-region starts: the controller saved is the best one there
 //!    (later lessons, with the hardest starts, tend to trade some starts for others).
-//! 4. **Output**: `emulator.safetensors`, `controller.safetensors` in the weights directory,
+//! 5. **Output**: `emulator.safetensors`, `controller.safetensors` in the weights directory,
 //!    `train_truck.json` (every figure) and the recording: `plots/emulator_loss`,
 //!    `plots/loss`, `plots/lesson_success/*`, example episodes per lesson under
 //!    `world/lessons/<k>`.
 //!
 //! Everything random derives from the seed; with the same seed and build the weights are
-//! bit-identical (dfdx's CPU kernels are deterministic for these sizes).
+//! bit-identical (dfdx's CPU kernels are deterministic for these sizes; the searches run in
+//! parallel but each is deterministic and their results are used in start order).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -43,7 +53,7 @@ use super::truck_models::{
 };
 use crate::runner::{derive_seed, progress_bar};
 use crate::worlds::truck::{
-    random_rollouts, run_episodes, Episode, Outcome, StartRegion, TruckWorld,
+    random_rollouts, run_episodes, DockingPlan, Episode, Outcome, StartRegion, TruckWorld,
 };
 
 /// Settings of the pipeline (the defaults are what the committed weights were trained with).
@@ -122,6 +132,33 @@ pub struct TrainConfig {
     /// Validate every this many BPTT steps (and at every lesson end); the controller that docks
     /// most validation starts (the later one on ties) is the one saved.
     pub validation_every: usize,
+    /// Fraction of each minibatch drawn from the pool of mined hard starts (0 = none).
+    pub hard_fraction: f64,
+    /// Capacity of the hard-start pool (the oldest leave first).
+    pub hard_pool: usize,
+    /// Fresh starts of the current lesson run in the true kinematics at every validation; the
+    /// ones the controller fails join the hard-start pool.
+    pub mining_episodes: usize,
+    /// Failed mined starts per validation handed to the docking search
+    /// ([`TruckWorld::plan_docking`]), on a second thread while training goes on; states a
+    /// quarter, half and three quarters of the way along each manoeuvre found join the pool at
+    /// the next validation (0 = none).
+    pub plan_per_check: usize,
+    /// Expansion budget of each docking search.
+    pub plan_budget: usize,
+    /// Warm start: starts of the last lesson's region whose docking searches
+    /// ([`TruckWorld::plan_docking`], true kinematics) give demonstrations the controller is
+    /// fitted to before the curriculum (behaviour cloning; 0 = no warm start).
+    pub demo_starts: usize,
+    /// Expansion budget of each demonstration's search.
+    pub demo_budget: usize,
+    /// Adam steps of the behaviour-cloning fit (minibatch 256, learning rate 3e-3).
+    pub demo_iterations: usize,
+    /// Fraction of each minibatch starting from a state along a demonstrated manoeuvre (every
+    /// 8th state, those the manoeuvre docks from within three quarters of the lesson's unroll
+    /// limit): the controller learns through the emulator to dock from where the
+    /// demonstrations pass (0 = none).
+    pub demo_fraction: f64,
 }
 
 impl Default for TrainConfig {
@@ -161,11 +198,64 @@ impl Default for TrainConfig {
             replay_fraction: 0.5,
             validation_episodes: 300,
             validation_every: 10,
+            hard_fraction: 0.0,
+            hard_pool: 256,
+            mining_episodes: 128,
+            plan_per_check: 0,
+            plan_budget: 300_000,
+            demo_starts: 0,
+            demo_budget: 1_000_000,
+            demo_iterations: 4000,
+            demo_fraction: 0.0,
         }
     }
 }
 
-/// The starts of one lesson: its own region, and with probability `replay` a region drawn
+/// Starts the controller failed from (in the true kinematics), shared by the lessons, which
+/// draw from it, and the trainer's observer, which fills it: hard-example mining. At most
+/// `capacity` starts; the oldest leave first.
+#[derive(Debug, Clone, Default)]
+pub struct HardStarts {
+    starts: std::collections::VecDeque<Vector4<f64>>,
+    capacity: usize,
+}
+
+impl HardStarts {
+    /// An empty pool of `capacity` starts.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            starts: std::collections::VecDeque::with_capacity(capacity),
+            capacity,
+        }
+    }
+
+    /// Adds a start (dropping the oldest when full).
+    pub fn push(&mut self, start: Vector4<f64>) {
+        if self.capacity == 0 {
+            return;
+        }
+        if self.starts.len() == self.capacity {
+            self.starts.pop_front();
+        }
+        self.starts.push_back(start);
+    }
+
+    /// Starts in the pool.
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Whether the pool is empty.
+    pub fn is_empty(&self) -> bool {
+        self.starts.is_empty()
+    }
+}
+
+/// A hard-start pool shared between the lessons and the observer.
+pub type SharedHardStarts = std::rc::Rc<std::cell::RefCell<HardStarts>>;
+
+/// The starts of one lesson: with probability `hard` a start from the mined pool of hard
+/// starts (when it has any), else its own region, and with probability `replay` a region drawn
 /// uniformly from this and the earlier lessons' (rehearsal).
 #[derive(Debug, Clone)]
 pub struct LessonStarts {
@@ -176,11 +266,28 @@ pub struct LessonStarts {
     pub earlier: Vec<StartRegion>,
     /// Probability of a rehearsal start.
     pub replay: f64,
+    /// Probability of a mined hard start.
+    pub hard: f64,
+    /// The mined hard starts.
+    pub pool: SharedHardStarts,
+    /// Probability of a start along a demonstrated manoeuvre.
+    pub demo: f64,
+    /// States along the demonstrated manoeuvres this lesson draws from.
+    pub demos: std::rc::Rc<Vec<Vector4<f64>>>,
 }
 
 impl StartDistribution<4> for LessonStarts {
     fn sample(&self, rng: &mut dyn RngCore) -> Vector4<f64> {
         use rand::Rng;
+        if self.demo > 0.0 && !self.demos.is_empty() && rng.random_bool(self.demo) {
+            return self.demos[rng.random_range(0..self.demos.len())];
+        }
+        if self.hard > 0.0 && rng.random_bool(self.hard) {
+            let pool = self.pool.borrow();
+            if !pool.is_empty() {
+                return pool.starts[rng.random_range(0..pool.len())];
+            }
+        }
         if self.replay > 0.0 && self.earlier.len() > 1 && rng.random_bool(self.replay) {
             let k = rng.random_range(0..self.earlier.len());
             self.earlier[k].sample(&self.world, rng)
@@ -200,7 +307,11 @@ impl StartDistribution<4> for LessonStarts {
 /// lessons so far. The learning rate drops to `late_rate_factor` of itself after the first half
 /// of the lessons; the last lesson runs `final_iterations_factor` times as long at
 /// `final_rate_factor` of it, to polish the precision.
-pub fn lessons(world: &TruckWorld, config: &TrainConfig) -> Vec<Lesson<LessonStarts>> {
+pub fn lessons(
+    world: &TruckWorld,
+    config: &TrainConfig,
+    pool: &SharedHardStarts,
+) -> Vec<Lesson<LessonStarts>> {
     let count = config.lessons.max(1);
     let mut earlier = Vec::with_capacity(count);
     (0..count)
@@ -241,6 +352,10 @@ pub fn lessons(world: &TruckWorld, config: &TrainConfig) -> Vec<Lesson<LessonSta
                     region,
                     earlier: earlier.clone(),
                     replay: config.replay_fraction.clamp(0.0, 1.0),
+                    hard: config.hard_fraction.clamp(0.0, 1.0),
+                    pool: pool.clone(),
+                    demo: config.demo_fraction.clamp(0.0, 1.0),
+                    demos: Default::default(),
                 },
                 iterations: if last {
                     config.final_iterations_factor.max(1) * config.lesson_iterations
@@ -468,6 +583,9 @@ pub struct TrainSummary {
     pub step_ms: Vec<f64>,
     /// The saved controller: the one that docked most of the validation starts.
     pub best: BestController,
+    /// The warm start: searches that docked, state-steering pairs, behaviour-cloning loss
+    /// (absent without one).
+    pub warm_start: Option<BTreeMap<String, f64>>,
 }
 
 /// Where the saved controller comes from.
@@ -511,9 +629,100 @@ struct Observer<'a> {
     validation: Vec<Vector4<f64>>,
     best: Option<(usize, TruckController)>,
     best_info: BestController,
+    pool: SharedHardStarts,
+    mining_rng: StdRng,
+    /// The docking searches started at the last validation.
+    searches: Option<std::thread::JoinHandle<Vec<Vector4<f64>>>>,
+}
+
+/// States along docking manoeuvres found from `starts`: a quarter, half and three quarters of
+/// the way.
+fn manoeuvre_waypoints(
+    world: TruckWorld,
+    starts: &[Vector4<f64>],
+    budget: usize,
+) -> Vec<Vector4<f64>> {
+    let mut out = Vec::new();
+    for start in starts {
+        if let DockingPlan::Found(steering) = world.plan_docking(start, budget) {
+            let mut x = *start;
+            let marks = [
+                steering.len() / 4,
+                steering.len() / 2,
+                3 * steering.len() / 4,
+            ];
+            for (k, phi) in steering.iter().enumerate() {
+                if marks.contains(&k) && k > 0 {
+                    out.push(x);
+                }
+                x = world.step(&x, *phi);
+            }
+        }
+    }
+    out
 }
 
 impl Observer<'_> {
+    /// Hard-example mining: runs fresh starts of the current lesson in the true kinematics and
+    /// adds the ones the controller fails to the pool.
+    fn mine(&mut self, lesson: usize, policy: &TruckController) -> Result<(), LearningError> {
+        if self.config.hard_fraction <= 0.0 || self.config.mining_episodes == 0 {
+            return Ok(());
+        }
+        let region = self.lessons[lesson].starts.region;
+        let starts: Vec<Vector4<f64>> = (0..self.config.mining_episodes)
+            .map(|_| region.sample(&self.world, &mut self.mining_rng))
+            .collect();
+        let episodes = run_episodes(
+            &self.world,
+            &starts,
+            self.config.eval_max_steps,
+            false,
+            |states| {
+                policy
+                    .act_batch(states)
+                    .map(|u| u.iter().map(|a| a[0]).collect::<Vec<f64>>())
+            },
+        )
+        .map_err(|e| LearningError::InvalidParameter {
+            name: "mining",
+            reason: format!("{e:#}"),
+        })?;
+        let mut pool = self.pool.borrow_mut();
+        // the searches started at the previous validation (joined here, so the pool is the
+        // same on every run)
+        if let Some(handle) = self.searches.take() {
+            let waypoints = handle.join().map_err(|_| LearningError::InvalidParameter {
+                name: "docking search",
+                reason: "the search thread panicked".into(),
+            })?;
+            for w in waypoints {
+                pool.push(w);
+            }
+        }
+        let failed: Vec<Vector4<f64>> = starts
+            .iter()
+            .zip(&episodes)
+            .filter(|(_, e)| e.outcome != Outcome::Docked)
+            .map(|(s, _)| *s)
+            .collect();
+        for s in &failed {
+            pool.push(*s);
+        }
+        if self.config.plan_per_check > 0 && !failed.is_empty() {
+            let world = self.world;
+            let budget = self.config.plan_budget;
+            let chosen: Vec<Vector4<f64>> = failed
+                .into_iter()
+                .take(self.config.plan_per_check)
+                .collect();
+            self.searches = Some(std::thread::spawn(move || {
+                manoeuvre_waypoints(world, &chosen, budget)
+            }));
+        }
+        Ok(())
+    }
+
     /// Docks from the validation starts (true kinematics); keeps the policy if it is the best so
     /// far (ties go to the later one).
     fn validate(
@@ -589,9 +798,11 @@ impl CurriculumObserver<4, 1, 8, { super::truck_models::CONTROLLER_HIDDEN }> for
     ) -> Result<(), LearningError> {
         let every = self.config.validation_every;
         let last = iteration + 1 == self.lessons[lesson].iterations;
-        if self.validation.is_empty()
-            || !(last || (every > 0 && (iteration + 1).is_multiple_of(every)))
-        {
+        if !(last || (every > 0 && (iteration + 1).is_multiple_of(every))) {
+            return Ok(());
+        }
+        self.mine(lesson, policy)?;
+        if self.validation.is_empty() {
             return Ok(());
         }
         self.validate(lesson, iteration, policy)
@@ -749,6 +960,73 @@ pub fn process_cpu_seconds() -> Option<f64> {
     Some((utime + stime) / 100.0)
 }
 
+/// What [`warm_start`] did.
+#[derive(Debug, Clone)]
+pub struct WarmStart {
+    /// Searches that docked.
+    pub found: usize,
+    /// State-steering pairs fitted.
+    pub pairs: usize,
+    /// Final behaviour-cloning loss (mean squared steering error, rad^2).
+    pub loss: f64,
+    /// Every 8th state along the manoeuvres, with the steps left to the dock.
+    pub waypoints: Vec<(Vector4<f64>, usize)>,
+}
+
+/// Behaviour cloning of docking searches from `config.demo_starts` starts of `region`
+/// (stream 8 of the seed; searched in parallel, results in start order).
+pub fn warm_start(
+    world: &TruckWorld,
+    region: &StartRegion,
+    config: &TrainConfig,
+    policy: &mut TruckController,
+) -> anyhow::Result<WarmStart> {
+    use rayon::prelude::*;
+    let mut rng = StdRng::seed_from_u64(derive_seed(config.seed, 8));
+    let starts: Vec<Vector4<f64>> = (0..config.demo_starts)
+        .map(|_| region.sample(world, &mut rng))
+        .collect();
+    let bar = progress_bar(starts.len() as u64, "demonstrations");
+    let plans: Vec<DockingPlan> = starts
+        .par_iter()
+        .map(|s| {
+            let p = world.plan_docking(s, config.demo_budget);
+            bar.inc(1);
+            p
+        })
+        .collect();
+    bar.finish_and_clear();
+    let (mut states, mut actions, mut found) = (Vec::new(), Vec::new(), 0);
+    let mut waypoints = Vec::new();
+    for (start, plan) in starts.iter().zip(&plans) {
+        if let DockingPlan::Found(steering) = plan {
+            found += 1;
+            let mut x = *start;
+            for (k, phi) in steering.iter().enumerate() {
+                states.push(x);
+                actions.push(Vector1::new(*phi));
+                if k % 8 == 0 {
+                    waypoints.push((x, steering.len() - k));
+                }
+                x = world.step(&x, *phi);
+            }
+        }
+    }
+    anyhow::ensure!(found > 0, "no demonstration search docked");
+    let fit = FitConfig {
+        iterations: config.demo_iterations,
+        batch_size: 256,
+        learning_rate: 3e-3,
+    };
+    let loss = policy.fit_actions(&states, &actions, &fit, &mut rng, |_, _| {})?;
+    Ok(WarmStart {
+        found,
+        pairs: states.len(),
+        loss,
+        waypoints,
+    })
+}
+
 /// Runs the whole pipeline and writes the weights into `weights_dir`.
 pub fn train(
     config: &TrainConfig,
@@ -810,8 +1088,47 @@ pub fn train(
         .with_context(|| format!("cannot create {}", weights_dir.display()))?;
     emulator.save(&weights_dir.join(EMULATOR_FILE))?;
 
-    let lessons = lessons(&world, config);
+    let pool = SharedHardStarts::new(std::cell::RefCell::new(HardStarts::new(config.hard_pool)));
+    let mut lessons = lessons(&world, config, &pool);
     let mut policy = new_controller(config, &world)?;
+    let mut warm_summary = None;
+    if config.demo_starts > 0 {
+        let region = lessons
+            .last()
+            .map(|l| l.starts.region)
+            .unwrap_or(StartRegion::evaluation());
+        let WarmStart {
+            found,
+            pairs,
+            loss,
+            waypoints,
+        } = warm_start(&world, &region, config, &mut policy)?;
+        for lesson in &mut lessons {
+            let reach = 3 * lesson.max_steps / 4;
+            lesson.starts.demos = std::rc::Rc::new(
+                waypoints
+                    .iter()
+                    .filter(|(_, left)| *left <= reach)
+                    .map(|(x, _)| *x)
+                    .collect(),
+            );
+        }
+        eprintln!(
+            "warm start: {found} of {} demonstration searches docked, {pairs} state-steering pairs, behaviour-cloning loss {loss:.4} ({:.1} s)",
+            config.demo_starts,
+            start.elapsed().as_secs_f64() - emulator_s
+        );
+        warm_summary = Some(BTreeMap::from([
+            ("searches".to_string(), config.demo_starts as f64),
+            ("searches_docked".to_string(), found as f64),
+            ("state_steering_pairs".to_string(), pairs as f64),
+            ("behaviour_cloning_loss".to_string(), loss),
+            (
+                "seconds".to_string(),
+                start.elapsed().as_secs_f64() - emulator_s,
+            ),
+        ]));
+    }
     let mut trainer = PolicyTrainer::new(
         &policy,
         BpttConfig {
@@ -842,6 +1159,10 @@ pub fn train(
         },
         best: None,
         best_info: BestController::default(),
+        pool,
+        // hard-example mining: stream 7 of the seed
+        mining_rng: StdRng::seed_from_u64(derive_seed(config.seed, 7)),
+        searches: None,
     };
     let mut rng = StdRng::seed_from_u64(derive_seed(config.seed, 5));
     let curriculum_start = Instant::now();
@@ -892,6 +1213,7 @@ pub fn train(
         ]),
         step_ms: observer.step_ms,
         best: observer.best_info,
+        warm_start: warm_summary,
     };
     Ok(summary)
 }

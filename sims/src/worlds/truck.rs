@@ -233,6 +233,122 @@ impl TruckWorld {
     }
 }
 
+/// What [`TruckWorld::plan_docking`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DockingPlan {
+    /// A steering sequence that docks in the true kinematics (one angle per step).
+    Found(Vec<f64>),
+    /// Every state the search could reach was expanded without docking: no sequence of its
+    /// motion primitives docks (up to the merging grid), strong evidence the start cannot dock.
+    Exhausted {
+        /// States expanded.
+        expanded: usize,
+    },
+    /// The expansion budget ran out first: undecided.
+    OutOfBudget,
+}
+
+impl TruckWorld {
+    /// A docking manoeuvre from `start` found by search: a weighted A* (weight 1.5, cost = steps,
+    /// heuristic `10 (|rear| + 2 |theta1|)`, the steps a straight run to the dock would need plus
+    /// a turn) over motion primitives of 9 steering angles evenly spaced over the steering range,
+    /// each held 4 steps, in the true kinematics with every end condition of
+    /// [`outcome`](Self::outcome). States are merged on a grid of 0.15 in hitch `x` and `y`,
+    /// 3 degrees in `theta1` and 4 degrees in the hitch angle; at most `budget` expansions.
+    ///
+    /// It is the controller's yardstick: a start it docks from can dock; a start whose search is
+    /// [`Exhausted`](DockingPlan::Exhausted) almost certainly cannot (the merging is the only
+    /// approximation). The manoeuvres it finds show what hard starts need, e.g. backing along a
+    /// side wall with the cab a fraction of a unit from it before swinging onto the dock.
+    pub fn plan_docking(&self, start: &Vector4<f64>, budget: usize) -> DockingPlan {
+        use std::cmp::Reverse;
+        use std::collections::{BinaryHeap, HashSet};
+        const HOLD: usize = 4;
+        const WEIGHT: f64 = 1.5;
+        match self.outcome(start) {
+            Some(Outcome::Docked) => return DockingPlan::Found(Vec::new()),
+            Some(_) => return DockingPlan::Exhausted { expanded: 0 },
+            None => {}
+        }
+        let limit = self.truck.max_steering();
+        // the grid cell packed into one word (16 bits per coordinate; every coordinate of a
+        // state inside the arena fits)
+        let cell = |x: &Vector4<f64>| {
+            let q = |v: f64| u64::from((v.round() as i32 as i16) as u16);
+            q(x[0] / 0.15)
+                | (q(x[1] / 0.15) << 16)
+                | (q(wrap_angle(x[3]).to_degrees() / 3.0) << 32)
+                | (q(wrap_angle(x[2] - x[3]).to_degrees() / 4.0) << 48)
+        };
+        let h = |x: &Vector4<f64>| 10.0 * (self.rear(x).norm() + 2.0 * wrap_angle(x[3]).abs());
+        // (state, steps so far, parent, steering from the parent)
+        let mut nodes: Vec<(Vector4<f64>, usize, usize, f64)> = vec![(*start, 0, usize::MAX, 0.0)];
+        let mut open = BinaryHeap::new();
+        // priorities in thousandths of a step (ties: the newer node)
+        open.push((Reverse((WEIGHT * h(start) * 1e3) as i64), 0usize));
+        let mut seen: HashSet<u64, std::hash::BuildHasherDefault<CellHasher>> = HashSet::default();
+        seen.insert(cell(start));
+        let mut expanded = 0;
+        while let Some((_, i)) = open.pop() {
+            expanded += 1;
+            if expanded > budget {
+                return DockingPlan::OutOfBudget;
+            }
+            let (from, g, _, _) = nodes[i];
+            for k in 0..9 {
+                let phi = -limit + limit * k as f64 / 4.0;
+                let mut x = from;
+                for taken in 1..=HOLD {
+                    x = self.step(&x, phi);
+                    match self.outcome(&x) {
+                        None => continue,
+                        Some(Outcome::Docked) => {
+                            let mut steering = vec![phi; taken];
+                            let mut j = i;
+                            while nodes[j].2 != usize::MAX {
+                                steering.extend(std::iter::repeat_n(nodes[j].3, HOLD));
+                                j = nodes[j].2;
+                            }
+                            steering.reverse();
+                            return DockingPlan::Found(steering);
+                        }
+                        Some(_) => break,
+                    }
+                }
+                if self.outcome(&x).is_some() || !seen.insert(cell(&x)) {
+                    continue;
+                }
+                let steps = g + HOLD;
+                nodes.push((x, steps, i, phi));
+                let f = steps as f64 + WEIGHT * h(&x);
+                open.push((Reverse((f * 1e3) as i64), nodes.len() - 1));
+            }
+        }
+        DockingPlan::Exhausted { expanded }
+    }
+}
+
+/// Hashes the packed grid cells of [`TruckWorld::plan_docking`]: one multiply-xorshift of the
+/// word (the cells are already well spread; SipHash's resistance to adversarial keys is not
+/// needed for a search's own states).
+#[derive(Default)]
+struct CellHasher(u64);
+
+impl std::hash::Hasher for CellHasher {
+    fn finish(&self) -> u64 {
+        let h = self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        h ^ (h >> 29)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
 /// A start distribution.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum StartRegion {
