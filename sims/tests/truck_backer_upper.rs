@@ -1,9 +1,10 @@
-//! The truck backer-upper: the committed controller docks from at least 80 % of 500 random
+//! The truck backer-upper: the committed controller docks from at least 92 % of 500 random
 //! starts of the evaluation region (fixed seed; the issue asks for 95 %, not reached yet: the
-//! failures are listed by category), the committed emulator is accurate on held-out rollouts of
-//! the true kinematics, a short training run lowers the loss and is reproducible, the
-//! square-up search tells trapped rigs from free ones, and bad weights files are reported with
-//! their path.
+//! failures are listed by category, and the docking search tells the avoidable ones from the
+//! starts that cannot dock), the committed emulator is accurate on held-out rollouts of the
+//! true kinematics, a short training run lowers the loss and is reproducible, the warm start's
+//! searches and fit are reproducible, the square-up and docking searches tell trapped rigs from
+//! free ones, and bad weights files are reported with their path.
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +12,7 @@ use kestrel::learning::StartDistribution;
 use kestrel::learning::{BpttConfig, LearningError, PolicyTrainer};
 use kestrel_sims::runner::{load, RunContext};
 use kestrel_sims::train::truck::{
-    emulator_accuracy, lessons, new_controller, train_emulator, TrainConfig,
+    emulator_accuracy, lessons, new_controller, train_emulator, warm_start, TrainConfig,
 };
 use kestrel_sims::train::truck_models::{
     default_weights_dir, objective, TruckController, TruckEmulator, CONTROLLER_FILE, EMULATOR_FILE,
@@ -28,7 +29,7 @@ fn repo() -> PathBuf {
 }
 
 #[test]
-fn committed_controller_docks_from_80_percent_of_500_starts() {
+fn committed_controller_docks_from_92_percent_of_500_starts() {
     let loaded = load(&repo().join("scenarios/learning/truck_backer_upper.toml")).unwrap();
     let report = loaded
         .scenario
@@ -42,9 +43,9 @@ fn committed_controller_docks_from_80_percent_of_500_starts() {
     let alg = "learned/evaluation_region";
     assert_eq!(m(alg, "episodes"), 500.0);
     let success = m(alg, "success_rate");
-    // achieved by the committed weights: 80.2 % (401 of 500; the goal is 95 %)
+    // achieved by the committed weights: 92.2 % (461 of 500; the goal is 95 %)
     assert!(
-        success >= 0.80,
+        success >= 0.92,
         "success {success}: {:?}",
         report.metrics[alg]
     );
@@ -76,6 +77,17 @@ fn committed_controller_docks_from_80_percent_of_500_starts() {
         assert_eq!(total, m(a, "episodes"), "{a}");
     }
     assert_eq!(m(alg, "docked"), (success * 500.0).round());
+    // the docking search from every failed start: each failure is avoidable (the search
+    // docks), impossible (exhausted) or undecided; the starts that cannot square up are never
+    // docked by it; learned or search dock well above the goal, so the 95 % asked is reachable
+    let search = "search_from_learned_failures";
+    assert_eq!(m(search, "episodes"), 500.0 - m(alg, "docked"));
+    assert_eq!(
+        m(search, "docked") + m(search, "exhausted") + m(search, "out_of_budget"),
+        m(search, "episodes")
+    );
+    assert!(m(search, "exhausted") + m(search, "out_of_budget") >= trapped);
+    assert!(m(search, "learned_or_search_success_rate") >= 0.95);
     // docked episodes end on the dock: the mean errors at the wall are within the tolerances
     assert!(m(alg, "mean_position_error") < 0.5 && m(alg, "mean_angle_error_deg") < 10.0);
     // the same seed gives the same report
@@ -112,6 +124,9 @@ fn short_training_lowers_the_loss_and_is_reproducible() {
         lessons: 12,
         lesson_iterations: 40,
         batch_size: 16,
+        // plain lesson starts (no mined hard starts, no warm start): the loss of BPTT alone
+        hard_fraction: 0.0,
+        demo_starts: 0,
         ..Default::default()
     };
     let world = TruckWorld::course();
@@ -274,4 +289,43 @@ fn docking_search_finds_manoeuvres_that_replay_to_the_dock() {
         world.plan_docking(&Vector4::new(20.0, 5.7, -half_pi, -half_pi), 100_000),
         DockingPlan::Exhausted { .. }
     ));
+}
+
+#[test]
+fn warm_start_clones_searched_manoeuvres_reproducibly() {
+    let world = TruckWorld::course();
+    let config = TrainConfig {
+        demo_starts: 6,
+        demo_budget: 300_000,
+        demo_iterations: 200,
+        ..Default::default()
+    };
+    // near the dock, nearly aligned: every search docks
+    let region = StartRegion::Facing {
+        x_min: 10.0,
+        x_max: 14.0,
+        y_max: 2.0,
+        facing_max: 0.3,
+        hitch_max: 0.2,
+    };
+    let run = || {
+        let mut policy = new_controller(&config, &world).unwrap();
+        let w = warm_start(&world, &region, &config, &mut policy).unwrap();
+        let u = policy
+            .act_batch(&[Vector4::new(12.0, 1.0, 0.1, 0.05)])
+            .unwrap();
+        (w, u)
+    };
+    let (w, u) = run();
+    assert_eq!(w.found, 6);
+    // a straight run from x in [10, 14] is 60-100 steps; every step is a pair
+    assert!((6 * 55..=6 * 200).contains(&w.pairs), "{}", w.pairs);
+    // every 8th state is a waypoint, with the steps left counting down to the dock
+    assert!(w.waypoints.len() * 8 >= w.pairs && w.waypoints.len() * 8 < w.pairs + 8 * 6);
+    assert!(w.waypoints.iter().all(|(_, left)| *left >= 1));
+    assert!(w.loss.is_finite() && w.loss >= 0.0);
+    // the parallel searches and the fit give the same controller again
+    let (w2, u2) = run();
+    assert_eq!((w.pairs, w.loss), (w2.pairs, w2.loss));
+    assert_eq!(u, u2);
 }
