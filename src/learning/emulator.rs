@@ -106,6 +106,93 @@ impl Default for FitConfig {
     }
 }
 
+impl FitConfig {
+    /// Checks the settings.
+    ///
+    /// # Errors
+    /// [`LearningError::InvalidParameter`] for zero iterations or batch size or a learning
+    /// rate that is not finite and positive.
+    pub(crate) fn validate(&self) -> Result<(), LearningError> {
+        if self.iterations == 0 || self.batch_size == 0 {
+            return Err(LearningError::InvalidParameter {
+                name: "iterations / batch_size",
+                reason: "must be at least 1".into(),
+            });
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return Err(LearningError::InvalidParameter {
+                name: "learning_rate",
+                reason: format!("must be finite and > 0, got {}", self.learning_rate),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// A minibatch loss on its tape.
+pub(crate) type TapedLoss = Tensor<Rank0, f32, Cpu, OwnedTape<f32, Cpu>>;
+
+/// The supervised training loop of [`MlpDynamics::fit`] and
+/// [`MlpPolicy::fit_actions`](super::MlpPolicy::fit_actions): `config.iterations` Adam steps
+/// on the network `net(model)`, the learning rate decayed by cosine from
+/// `config.learning_rate` to 5 % of it; `loss(model, gradients)` draws a minibatch
+/// and returns its loss traced into `gradients`. `observer(iteration, loss)` sees every step.
+/// Returns the mean loss of the last 5 % of the steps.
+///
+/// # Errors
+/// [`FitConfig::validate`]'s; `loss`'s; [`LearningError::Diverged`] for a non-finite loss.
+pub(crate) fn fit_adam<T, Net: TensorCollection<f32, Cpu>>(
+    model: &mut T,
+    net: fn(&mut T) -> &mut Net,
+    config: &FitConfig,
+    mut loss: impl FnMut(&T, Gradients<f32, Cpu>) -> Result<TapedLoss, LearningError>,
+    mut observer: impl FnMut(usize, f64),
+) -> Result<f64, LearningError> {
+    config.validate()?;
+    let mut opt = Adam::new(
+        &*net(model),
+        AdamConfig {
+            lr: config.learning_rate,
+            ..Default::default()
+        },
+    );
+    let mut grads = Some(
+        net(model)
+            .try_alloc_grads()
+            .map_err(LearningError::device)?,
+    );
+    let tail = (config.iterations / 20).max(1);
+    let mut tail_sum = 0.0;
+    for iteration in 0..config.iterations {
+        let progress = iteration as f64 / config.iterations as f64;
+        opt.cfg.lr = config.learning_rate
+            * (0.05 + 0.95 * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos()));
+        let g = grads
+            .take()
+            .ok_or(LearningError::Device("gradients".into()))?;
+        let l = loss(model, g)?;
+        let value = f64::from(l.array());
+        if !value.is_finite() {
+            return Err(LearningError::Diverged {
+                what: "loss",
+                iteration,
+            });
+        }
+        let mut g = l.try_backward().map_err(LearningError::device)?;
+        opt.update(net(model), &g)
+            .map_err(|e| LearningError::Device(format!("{e:?}")))?;
+        net(model)
+            .try_zero_grads(&mut g)
+            .map_err(LearningError::device)?;
+        grads = Some(g);
+        observer(iteration, value);
+        if iteration + tail >= config.iterations {
+            tail_sum += value;
+        }
+    }
+    Ok(tail_sum / tail as f64)
+}
+
 /// Per-step statistics of the normalised prediction error on a data set
 /// ([`MlpDynamics::evaluate`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -388,36 +475,15 @@ impl<const N: usize, const M: usize, const F: usize, const H: usize> MlpDynamics
         mut observer: impl FnMut(usize, f64),
     ) -> Result<f64, LearningError> {
         data.validate()?;
-        if config.iterations == 0 || config.batch_size == 0 {
-            return Err(LearningError::InvalidParameter {
-                name: "iterations / batch_size",
-                reason: "must be at least 1".into(),
-            });
-        }
-        if !(config.learning_rate.is_finite() && config.learning_rate > 0.0) {
-            return Err(LearningError::InvalidParameter {
-                name: "learning_rate",
-                reason: format!("must be finite and > 0, got {}", config.learning_rate),
-            });
-        }
+        config.validate()?;
         self.features.fit_standardization(&data.states)?;
         (self.action_mean, self.action_std) = mean_std(data.actions.iter().copied());
         let deltas = data.next.iter().zip(&data.states).map(|(n, x)| n - x);
         (self.delta_mean, self.delta_std) = mean_std(deltas);
         self.rebuild_constants();
 
-        let mut opt = Adam::new(
-            &self.net,
-            AdamConfig {
-                lr: config.learning_rate,
-                ..Default::default()
-            },
-        );
-        let mut grads = Some(self.net.try_alloc_grads().map_err(LearningError::device)?);
         let (mut xs, mut us, mut ts) = (Vec::new(), Vec::new(), Vec::new());
-        let tail = (config.iterations / 20).max(1);
-        let mut tail_sum = 0.0;
-        for iteration in 0..config.iterations {
+        let loss = |model: &Self, g: Gradients<f32, Cpu>| {
             xs.clear();
             us.clear();
             ts.clear();
@@ -426,40 +492,16 @@ impl<const N: usize, const M: usize, const F: usize, const H: usize> MlpDynamics
                 xs.push(data.states[i]);
                 us.push(data.actions[i]);
                 ts.push(
-                    (data.next[i] - data.states[i] - self.delta_mean)
-                        .component_div(&self.delta_std),
+                    (data.next[i] - data.states[i] - model.delta_mean)
+                        .component_div(&model.delta_std),
                 );
             }
-            let progress = iteration as f64 / config.iterations as f64;
-            opt.cfg.lr = config.learning_rate
-                * (0.05 + 0.95 * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos()));
-            let g = grads
-                .take()
-                .ok_or(LearningError::Device("gradients".into()))?;
-            let x = batch(&self.dev, &xs).traced(g);
-            let u = batch(&self.dev, &us).retaped::<OwnedTape<f32, Cpu>>();
-            let out = self.normalized_output(x, u)?;
-            let loss = mse_loss(out, batch(&self.dev, &ts));
-            let value = f64::from(loss.array());
-            if !value.is_finite() {
-                return Err(LearningError::Diverged {
-                    what: "loss",
-                    iteration,
-                });
-            }
-            let mut g = loss.try_backward().map_err(LearningError::device)?;
-            opt.update(&mut self.net, &g)
-                .map_err(|e| LearningError::Device(format!("{e:?}")))?;
-            self.net
-                .try_zero_grads(&mut g)
-                .map_err(LearningError::device)?;
-            grads = Some(g);
-            observer(iteration, value);
-            if iteration + tail >= config.iterations {
-                tail_sum += value;
-            }
-        }
-        Ok(tail_sum / tail as f64)
+            let x = batch(&model.dev, &xs).traced(g);
+            let u = batch(&model.dev, &us).retaped::<OwnedTape<f32, Cpu>>();
+            let out = model.normalized_output(x, u)?;
+            Ok(mse_loss(out, batch(&model.dev, &ts)))
+        };
+        fit_adam(self, |m| &mut m.net, config, loss, &mut observer)
     }
 
     /// The one-step prediction error on `data` (for held-out data: the generalisation error).

@@ -2,11 +2,10 @@
 
 use std::path::Path;
 
-use dfdx::optim::{Adam, Optimizer};
 use dfdx::prelude::*;
 use nalgebra::SVector;
 
-use super::emulator::{batch, rows};
+use super::emulator::{batch, fit_adam, rows};
 use super::error::{first_non_finite, LearningError};
 use super::features::{Batch, FeatureTensors, PeriodicFeatures};
 use super::io::{Reader, Writer};
@@ -159,7 +158,7 @@ impl<const N: usize, const M: usize, const P: usize, const H: usize> MlpPolicy<N
         actions: &[SVector<f64, M>],
         config: &super::FitConfig,
         rng: &mut R,
-        mut observer: impl FnMut(usize, f64),
+        observer: impl FnMut(usize, f64),
     ) -> Result<f64, LearningError> {
         if states.is_empty() || states.len() != actions.len() {
             return Err(LearningError::LengthMismatch {
@@ -178,30 +177,8 @@ impl<const N: usize, const M: usize, const P: usize, const H: usize> MlpPolicy<N
                 index,
             });
         }
-        if config.iterations == 0 || config.batch_size == 0 {
-            return Err(LearningError::InvalidParameter {
-                name: "iterations / batch_size",
-                reason: "must be at least 1".into(),
-            });
-        }
-        if !(config.learning_rate.is_finite() && config.learning_rate > 0.0) {
-            return Err(LearningError::InvalidParameter {
-                name: "learning_rate",
-                reason: format!("must be finite and > 0, got {}", config.learning_rate),
-            });
-        }
-        let mut opt = Adam::new(
-            &self.net,
-            AdamConfig {
-                lr: config.learning_rate,
-                ..Default::default()
-            },
-        );
-        let mut grads = Some(self.net.try_alloc_grads().map_err(LearningError::device)?);
         let (mut xs, mut us) = (Vec::new(), Vec::new());
-        let tail = (config.iterations / 20).max(1);
-        let mut tail_sum = 0.0;
-        for iteration in 0..config.iterations {
+        let loss = |policy: &Self, g: Gradients<f32, Cpu>| {
             xs.clear();
             us.clear();
             for _ in 0..config.batch_size {
@@ -209,34 +186,10 @@ impl<const N: usize, const M: usize, const P: usize, const H: usize> MlpPolicy<N
                 xs.push(states[i]);
                 us.push(actions[i]);
             }
-            let progress = iteration as f64 / config.iterations as f64;
-            opt.cfg.lr = config.learning_rate
-                * (0.05 + 0.95 * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos()));
-            let g = grads
-                .take()
-                .ok_or(LearningError::Device("gradients".into()))?;
-            let u = self.forward(batch(&self.dev, &xs).traced(g))?;
-            let loss = mse_loss(u, batch(&self.dev, &us));
-            let value = f64::from(loss.array());
-            if !value.is_finite() {
-                return Err(LearningError::Diverged {
-                    what: "loss",
-                    iteration,
-                });
-            }
-            let mut g = loss.try_backward().map_err(LearningError::device)?;
-            opt.update(&mut self.net, &g)
-                .map_err(|e| LearningError::Device(format!("{e:?}")))?;
-            self.net
-                .try_zero_grads(&mut g)
-                .map_err(LearningError::device)?;
-            grads = Some(g);
-            observer(iteration, value);
-            if iteration + tail >= config.iterations {
-                tail_sum += value;
-            }
-        }
-        Ok(tail_sum / tail as f64)
+            let u = policy.forward(batch(&policy.dev, &xs).traced(g))?;
+            Ok(mse_loss(u, batch(&policy.dev, &us)))
+        };
+        fit_adam(self, |p| &mut p.net, config, loss, observer)
     }
 
     fn sizes() -> String {

@@ -31,13 +31,11 @@ use serde::Deserialize;
 use super::{RunContext, ScenarioKind};
 use crate::report::Report;
 use crate::scenario::{Checks, Header, ScenarioError, Source};
-use crate::train::truck::{episode_stats, EpisodeStats};
+use crate::train::truck::{episode_stats, run_controller, EpisodeStats};
 use crate::train::truck_models::{
     default_weights_dir, TruckController, TruckEmulator, CONTROLLER_FILE, EMULATOR_FILE,
 };
-use crate::worlds::truck::{
-    run_episodes, DockingPlan, Episode, Outcome, SquareUp, StartRegion, TruckWorld,
-};
+use crate::worlds::truck::{DockingPlan, Episode, Outcome, SquareUp, StartRegion, TruckWorld};
 
 /// The scenario file.
 #[derive(Debug, Clone, Deserialize)]
@@ -486,14 +484,15 @@ impl ScenarioKind for TruckScenario {
         let starts: Vec<Vector4<f64>> = (0..self.controller.episodes)
             .map(|_| region.sample(&world, &mut rng))
             .collect();
-        let act = |states: &[Vector4<f64>]| {
-            controller
-                .act_batch(states)
-                .map(|u| u.iter().map(|a| a[0]).collect::<Vec<f64>>())
-        };
         let bar = ctx.progress(3, "learned");
         let t = std::time::Instant::now();
-        let learned = run_episodes(&world, &starts, self.controller.max_steps, true, act)?;
+        let learned = run_controller(
+            &world,
+            &controller,
+            &starts,
+            self.controller.max_steps,
+            true,
+        )?;
         report.timing(
             "learned",
             "seconds_per_episode",
@@ -572,7 +571,13 @@ impl ScenarioKind for TruckScenario {
             let course: Vec<Vector4<f64>> = (0..self.controller.course_episodes)
                 .map(|_| StartRegion::Course.sample(&world, &mut rng))
                 .collect();
-            let full = run_episodes(&world, &course, self.controller.max_steps, false, act)?;
+            let full = run_controller(
+                &world,
+                &controller,
+                &course,
+                self.controller.max_steps,
+                false,
+            )?;
             add_stats(
                 &mut report,
                 "learned/course_distribution",
@@ -584,7 +589,13 @@ impl ScenarioKind for TruckScenario {
             let absolute: Vec<Vector4<f64>> = (0..self.controller.episodes)
                 .map(|_| StartRegion::evaluation_absolute().sample(&world, &mut rng))
                 .collect();
-            let runs = run_episodes(&world, &absolute, self.controller.max_steps, false, act)?;
+            let runs = run_controller(
+                &world,
+                &controller,
+                &absolute,
+                self.controller.max_steps,
+                false,
+            )?;
             add_stats(
                 &mut report,
                 "learned/evaluation_box_absolute_angle",

@@ -428,7 +428,19 @@ pub fn evaluate_controller(
     rng: &mut dyn RngCore,
 ) -> anyhow::Result<Vec<Episode>> {
     let starts: Vec<Vector4<f64>> = (0..count).map(|_| region.sample(world, rng)).collect();
-    run_episodes(world, &starts, max_steps, keep_paths, |states| {
+    run_controller(world, controller, &starts, max_steps, keep_paths)
+}
+
+/// Runs a controller from the given starts in the true kinematics (one batched forward pass
+/// per step).
+pub fn run_controller(
+    world: &TruckWorld,
+    controller: &TruckController,
+    starts: &[Vector4<f64>],
+    max_steps: usize,
+    keep_paths: bool,
+) -> anyhow::Result<Vec<Episode>> {
+    run_episodes(world, starts, max_steps, keep_paths, |states| {
         controller
             .act_batch(states)
             .map(|u| u.iter().map(|a| a[0]).collect::<Vec<f64>>())
@@ -673,16 +685,12 @@ impl Observer<'_> {
         let starts: Vec<Vector4<f64>> = (0..self.config.mining_episodes)
             .map(|_| region.sample(&self.world, &mut self.mining_rng))
             .collect();
-        let episodes = run_episodes(
+        let episodes = run_controller(
             &self.world,
+            policy,
             &starts,
             self.config.eval_max_steps,
             false,
-            |states| {
-                policy
-                    .act_batch(states)
-                    .map(|u| u.iter().map(|a| a[0]).collect::<Vec<f64>>())
-            },
         )
         .map_err(|e| LearningError::InvalidParameter {
             name: "mining",
@@ -731,16 +739,12 @@ impl Observer<'_> {
         iteration: usize,
         policy: &TruckController,
     ) -> Result<(), LearningError> {
-        let episodes = run_episodes(
+        let episodes = run_controller(
             &self.world,
+            policy,
             &self.validation,
             self.config.eval_max_steps,
             false,
-            |states| {
-                policy
-                    .act_batch(states)
-                    .map(|u| u.iter().map(|a| a[0]).collect::<Vec<f64>>())
-            },
         )
         .map_err(|e| LearningError::InvalidParameter {
             name: "validation",
