@@ -2,7 +2,7 @@
 //! starts of the evaluation region (fixed seed; the issue asks for 95 %, not reached yet: the
 //! failures are listed by category, and the docking search tells the avoidable ones from the
 //! starts that cannot dock), the committed emulator is accurate on held-out rollouts of the
-//! true kinematics, a short training run lowers the loss and is reproducible, the warm start's
+//! true kinematics and predicts the controller's closed-loop outcomes, a short training run lowers the loss and is reproducible, the warm start's
 //! searches and fit are reproducible, the square-up and docking searches tell trapped rigs from
 //! free ones, and bad weights files are reported with their path.
 
@@ -12,7 +12,8 @@ use kestrel::learning::StartDistribution;
 use kestrel::learning::{BpttConfig, LearningError, PolicyTrainer};
 use kestrel_sims::runner::{load, RunContext};
 use kestrel_sims::train::truck::{
-    emulator_accuracy, lessons, new_controller, train_emulator, warm_start, TrainConfig,
+    emulator_accuracy, lessons, new_controller, run_controller, run_controller_in_emulator,
+    train_emulator, warm_start, TrainConfig,
 };
 use kestrel_sims::train::truck_models::{
     default_weights_dir, objective, TruckController, TruckEmulator, CONTROLLER_FILE, EMULATOR_FILE,
@@ -114,6 +115,31 @@ fn committed_emulator_is_accurate_on_heldout_rollouts() {
     assert!(a.windows_50 > 100);
     assert!(a.mean_position_error_50 < 0.1, "{a:?}");
     assert!(a.mean_trailer_angle_error_deg_50 < 2.0, "{a:?}");
+}
+
+#[test]
+fn committed_emulator_predicts_the_controllers_real_outcomes() {
+    // The controller was trained through the emulator only; in closed loop the emulator and
+    // the true kinematics must agree on how its episodes end (docked, missed, left the
+    // arena...), or the training optimised the wrong thing. Measured: 398 of 400 agree.
+    let dir = default_weights_dir();
+    let emulator = TruckEmulator::load(&dir.join(EMULATOR_FILE)).unwrap();
+    let controller = TruckController::load(&dir.join(CONTROLLER_FILE)).unwrap();
+    let world = TruckWorld::course();
+    let mut rng = StdRng::seed_from_u64(99);
+    let region = StartRegion::evaluation();
+    let starts: Vec<Vector4<f64>> = (0..400).map(|_| region.sample(&world, &mut rng)).collect();
+    let truth = run_controller(&world, &controller, &starts, 1500, false).unwrap();
+    let emulated =
+        run_controller_in_emulator(&world, &controller, &emulator, &starts, 1500).unwrap();
+    let agree = truth
+        .iter()
+        .zip(&emulated)
+        .filter(|(t, e)| Some(t.outcome) == **e)
+        .count();
+    assert!(agree >= 392, "{agree} of 400 agree");
+    // and the failures are real ones, not timeouts of the emulated loop
+    assert!(emulated.iter().all(Option::is_some));
 }
 
 #[test]
