@@ -56,7 +56,8 @@ use super::truck_models::{
 };
 use crate::runner::{derive_seed, progress_bar};
 use crate::worlds::truck::{
-    random_rollouts, run_episodes, DockingPlan, Episode, Outcome, StartRegion, TruckWorld,
+    random_rollouts, run_episodes, run_episodes_with, DockingPlan, Episode, Outcome, StartRegion,
+    TruckWorld,
 };
 
 /// Settings of the pipeline (the defaults are what the committed weights were trained with).
@@ -452,40 +453,33 @@ pub fn run_controller(
 
 /// Runs a controller from the given starts in closed loop with the *emulator* in place of the
 /// true kinematics (one batched forward pass of each network per step), ending episodes as
-/// [`TruckWorld::outcome`] says; `None` for an episode still running after `max_steps`. Set
-/// beside [`run_controller`] it shows whether the emulator the controller was trained through
-/// predicts the controller's real outcomes (it does for the committed weights: 398 of 400
-/// starts end the same way).
+/// [`TruckWorld::outcome`] says. Set beside [`run_controller`] it shows whether the emulator
+/// the controller was trained through predicts the controller's real outcomes (it does for the
+/// committed weights: 398 of 400 starts end the same way).
 pub fn run_controller_in_emulator(
     world: &TruckWorld,
     controller: &TruckController,
     emulator: &super::truck_models::TruckEmulator,
     starts: &[Vector4<f64>],
     max_steps: usize,
-) -> anyhow::Result<Vec<Option<Outcome>>> {
-    let mut states = starts.to_vec();
-    let mut ended: Vec<Option<Outcome>> = states.iter().map(|x| world.outcome(x)).collect();
-    let (mut active, mut batch) = (Vec::new(), Vec::new());
-    for _ in 0..max_steps {
-        active.clear();
-        batch.clear();
-        for (i, e) in ended.iter().enumerate() {
-            if e.is_none() {
-                active.push(i);
-                batch.push(states[i]);
-            }
-        }
-        if active.is_empty() {
-            break;
-        }
-        let actions = controller.act_batch(&batch)?;
-        let next = emulator.predict_batch(&batch, &actions)?;
-        for (k, &i) in active.iter().enumerate() {
-            states[i] = next[k];
-            ended[i] = world.outcome(&states[i]);
-        }
-    }
-    Ok(ended)
+) -> anyhow::Result<Vec<Episode>> {
+    let mut actions = Vec::new();
+    run_episodes_with(
+        world,
+        starts,
+        max_steps,
+        false,
+        |states| {
+            controller
+                .act_batch(states)
+                .map(|u| u.iter().map(|a| a[0]).collect::<Vec<f64>>())
+        },
+        |states, phi| {
+            actions.clear();
+            actions.extend(phi.iter().map(|p| Vector1::new(*p)));
+            Ok(emulator.predict_batch(states, &actions)?)
+        },
+    )
 }
 
 /// The emulator's held-out accuracy.

@@ -504,7 +504,35 @@ pub fn run_episodes<E>(
     starts: &[Vector4<f64>],
     max_steps: usize,
     keep_paths: bool,
+    controller: impl FnMut(&[Vector4<f64>]) -> Result<Vec<f64>, E>,
+) -> anyhow::Result<Vec<Episode>>
+where
+    E: Into<anyhow::Error>,
+{
+    run_episodes_with(
+        world,
+        starts,
+        max_steps,
+        keep_paths,
+        controller,
+        |x, phi| Ok(x.iter().zip(phi).map(|(x, p)| world.step(x, *p)).collect()),
+    )
+}
+
+/// [`run_episodes`] with other dynamics in place of the true kinematics: `dynamics` maps the
+/// running episodes' states and steering angles to their next states (for example a learned
+/// emulator, one batch per step). Episodes end as [`TruckWorld::outcome`] says.
+///
+/// # Errors
+/// As [`run_episodes`], plus whatever `dynamics` returns, or an error when it returns the wrong
+/// number of states.
+pub fn run_episodes_with<E>(
+    world: &TruckWorld,
+    starts: &[Vector4<f64>],
+    max_steps: usize,
+    keep_paths: bool,
     mut controller: impl FnMut(&[Vector4<f64>]) -> Result<Vec<f64>, E>,
+    mut dynamics: impl FnMut(&[Vector4<f64>], &[f64]) -> anyhow::Result<Vec<Vector4<f64>>>,
 ) -> anyhow::Result<Vec<Episode>>
 where
     E: Into<anyhow::Error>,
@@ -540,12 +568,19 @@ where
             actions.len(),
             active.len()
         );
-        for (&i, phi) in active.iter().zip(actions) {
-            anyhow::ensure!(
-                phi.is_finite(),
-                "the controller returned a non-finite steering angle"
-            );
-            states[i] = world.step(&states[i], phi);
+        anyhow::ensure!(
+            actions.iter().all(|phi| phi.is_finite()),
+            "the controller returned a non-finite steering angle"
+        );
+        let next = dynamics(&batch, &actions)?;
+        anyhow::ensure!(
+            next.len() == active.len(),
+            "the dynamics returned {} states for {} episodes",
+            next.len(),
+            active.len()
+        );
+        for (&i, x) in active.iter().zip(next) {
+            states[i] = x;
             if keep_paths {
                 paths[i].push(states[i]);
             }
