@@ -31,7 +31,7 @@ use serde::Deserialize;
 use super::{RunContext, ScenarioKind};
 use crate::report::Report;
 use crate::scenario::{Checks, Header, ScenarioError, Source};
-use crate::train::truck::{episode_stats, run_controller, EpisodeStats};
+use crate::train::truck::{episode_stats, failed_starts, run_controller, EpisodeStats};
 use crate::train::truck_models::{
     default_weights_dir, TruckController, TruckEmulator, CONTROLLER_FILE, EMULATOR_FILE,
 };
@@ -529,12 +529,7 @@ impl ScenarioKind for TruckScenario {
         // The docking search from every failed start: which failures were avoidable.
         if self.controller.search_budget > 0 {
             use rayon::prelude::*;
-            let failed: Vec<Vector4<f64>> = starts
-                .iter()
-                .zip(&learned)
-                .filter(|(_, e)| e.outcome != Outcome::Docked)
-                .map(|(s, _)| *s)
-                .collect();
+            let failed = failed_starts(&starts, &learned);
             let budget = self.controller.search_budget;
             let plans: Vec<DockingPlan> = failed
                 .par_iter()
@@ -543,7 +538,8 @@ impl ScenarioKind for TruckScenario {
             let count = |f: fn(&DockingPlan) -> bool| plans.iter().filter(|p| f(p)).count() as f64;
             let alg = "search_from_learned_failures";
             report.metric(alg, "episodes", failed.len() as f64);
-            report.metric(alg, "docked", count(|p| matches!(p, DockingPlan::Found(_))));
+            let found = count(|p| matches!(p, DockingPlan::Found(_)));
+            report.metric(alg, "docked", found);
             report.metric(
                 alg,
                 "exhausted",
@@ -561,8 +557,7 @@ impl ScenarioKind for TruckScenario {
             report.metric(
                 alg,
                 "learned_or_search_success_rate",
-                (docked + count(|p| matches!(p, DockingPlan::Found(_))))
-                    / learned.len().max(1) as f64,
+                (docked + found) / learned.len().max(1) as f64,
             );
         }
         bar.inc(1);

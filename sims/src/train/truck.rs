@@ -445,10 +445,28 @@ pub fn run_controller(
     keep_paths: bool,
 ) -> anyhow::Result<Vec<Episode>> {
     run_episodes(world, starts, max_steps, keep_paths, |states| {
-        controller
-            .act_batch(states)
-            .map(|u| u.iter().map(|a| a[0]).collect::<Vec<f64>>())
+        steering(controller, states)
     })
+}
+
+/// The controller's steering angles for a batch of states (one forward pass).
+fn steering(
+    controller: &TruckController,
+    states: &[Vector4<f64>],
+) -> Result<Vec<f64>, LearningError> {
+    controller
+        .act_batch(states)
+        .map(|u| u.iter().map(|a| a[0]).collect())
+}
+
+/// The starts whose episodes did not dock (`episodes[i]` ran from `starts[i]`).
+pub fn failed_starts(starts: &[Vector4<f64>], episodes: &[Episode]) -> Vec<Vector4<f64>> {
+    starts
+        .iter()
+        .zip(episodes)
+        .filter(|(_, e)| e.outcome != Outcome::Docked)
+        .map(|(s, _)| *s)
+        .collect()
 }
 
 /// Runs a controller from the given starts in closed loop with the *emulator* in place of the
@@ -469,15 +487,12 @@ pub fn run_controller_in_emulator(
         starts,
         max_steps,
         false,
-        |states| {
-            controller
-                .act_batch(states)
-                .map(|u| u.iter().map(|a| a[0]).collect::<Vec<f64>>())
-        },
-        |states, phi| {
+        |states| steering(controller, states),
+        |states, phi, next| {
             actions.clear();
             actions.extend(phi.iter().map(|p| Vector1::new(*p)));
-            Ok(emulator.predict_batch(states, &actions)?)
+            next.extend(emulator.predict_batch(states, &actions)?);
+            Ok(())
         },
     )
 }
@@ -712,6 +727,26 @@ fn manoeuvre_waypoints(
 }
 
 impl Observer<'_> {
+    /// Runs `policy` from `starts` in the true kinematics (`what` names the run in errors).
+    fn run(
+        &self,
+        what: &'static str,
+        policy: &TruckController,
+        starts: &[Vector4<f64>],
+    ) -> Result<Vec<Episode>, LearningError> {
+        run_controller(
+            &self.world,
+            policy,
+            starts,
+            self.config.eval_max_steps,
+            false,
+        )
+        .map_err(|e| LearningError::InvalidParameter {
+            name: what,
+            reason: format!("{e:#}"),
+        })
+    }
+
     /// Hard-example mining: runs fresh starts of the current lesson in the true kinematics and
     /// adds the ones the controller fails to the pool.
     fn mine(&mut self, lesson: usize, policy: &TruckController) -> Result<(), LearningError> {
@@ -722,17 +757,7 @@ impl Observer<'_> {
         let starts: Vec<Vector4<f64>> = (0..self.config.mining_episodes)
             .map(|_| region.sample(&self.world, &mut self.mining_rng))
             .collect();
-        let episodes = run_controller(
-            &self.world,
-            policy,
-            &starts,
-            self.config.eval_max_steps,
-            false,
-        )
-        .map_err(|e| LearningError::InvalidParameter {
-            name: "mining",
-            reason: format!("{e:#}"),
-        })?;
+        let episodes = self.run("mining", policy, &starts)?;
         let mut pool = self.pool.borrow_mut();
         // the searches started at the previous validation (joined here, so the pool is the
         // same on every run)
@@ -745,12 +770,7 @@ impl Observer<'_> {
                 pool.push(w);
             }
         }
-        let failed: Vec<Vector4<f64>> = starts
-            .iter()
-            .zip(&episodes)
-            .filter(|(_, e)| e.outcome != Outcome::Docked)
-            .map(|(s, _)| *s)
-            .collect();
+        let failed = failed_starts(&starts, &episodes);
         for s in &failed {
             pool.push(*s);
         }
@@ -776,17 +796,7 @@ impl Observer<'_> {
         iteration: usize,
         policy: &TruckController,
     ) -> Result<(), LearningError> {
-        let episodes = run_controller(
-            &self.world,
-            policy,
-            &self.validation,
-            self.config.eval_max_steps,
-            false,
-        )
-        .map_err(|e| LearningError::InvalidParameter {
-            name: "validation",
-            reason: format!("{e:#}"),
-        })?;
+        let episodes = self.run("validation", policy, &self.validation)?;
         let docked = episodes
             .iter()
             .filter(|e| e.outcome == Outcome::Docked)

@@ -515,13 +515,17 @@ where
         max_steps,
         keep_paths,
         controller,
-        |x, phi| Ok(x.iter().zip(phi).map(|(x, p)| world.step(x, *p)).collect()),
+        |x, phi, next| {
+            next.extend(x.iter().zip(phi).map(|(x, p)| world.step(x, *p)));
+            Ok(())
+        },
     )
 }
 
-/// [`run_episodes`] with other dynamics in place of the true kinematics: `dynamics` maps the
-/// running episodes' states and steering angles to their next states (for example a learned
-/// emulator, one batch per step). Episodes end as [`TruckWorld::outcome`] says.
+/// [`run_episodes`] with other dynamics in place of the true kinematics: `dynamics` appends to
+/// its (emptied) third argument the next states of the running episodes, given their states
+/// and steering angles (for example a learned emulator, one batch per step). Episodes end as
+/// [`TruckWorld::outcome`] says.
 ///
 /// # Errors
 /// As [`run_episodes`], plus whatever `dynamics` returns, or an error when it returns the wrong
@@ -532,7 +536,7 @@ pub fn run_episodes_with<E>(
     max_steps: usize,
     keep_paths: bool,
     mut controller: impl FnMut(&[Vector4<f64>]) -> Result<Vec<f64>, E>,
-    mut dynamics: impl FnMut(&[Vector4<f64>], &[f64]) -> anyhow::Result<Vec<Vector4<f64>>>,
+    mut dynamics: impl FnMut(&[Vector4<f64>], &[f64], &mut Vec<Vector4<f64>>) -> anyhow::Result<()>,
 ) -> anyhow::Result<Vec<Episode>>
 where
     E: Into<anyhow::Error>,
@@ -549,6 +553,7 @@ where
     };
     let mut active = Vec::with_capacity(states.len());
     let mut batch = Vec::with_capacity(states.len());
+    let mut next = Vec::with_capacity(states.len());
     for step in 1..=max_steps {
         active.clear();
         batch.clear();
@@ -572,15 +577,16 @@ where
             actions.iter().all(|phi| phi.is_finite()),
             "the controller returned a non-finite steering angle"
         );
-        let next = dynamics(&batch, &actions)?;
+        next.clear();
+        dynamics(&batch, &actions, &mut next)?;
         anyhow::ensure!(
             next.len() == active.len(),
             "the dynamics returned {} states for {} episodes",
             next.len(),
             active.len()
         );
-        for (&i, x) in active.iter().zip(next) {
-            states[i] = x;
+        for (&i, x) in active.iter().zip(&next) {
+            states[i] = *x;
             if keep_paths {
                 paths[i].push(states[i]);
             }
