@@ -1,7 +1,7 @@
-//! The truck backer-upper: the committed controller docks from at least 92 % of 500 random
+//! The truck backer-upper: the committed controller docks from at least 93.6 % of 500 random
 //! starts of the evaluation region (fixed seed; the issue asks for 95 %, not reached yet: the
 //! failures are listed by category, and the docking search tells the avoidable ones from the
-//! starts that cannot dock), the committed emulator is accurate on held-out rollouts of the
+//! starts that cannot dock) and from at least 90 % of 1000 other starts, the committed emulator is accurate on held-out rollouts of the
 //! true kinematics and predicts the controller's closed-loop outcomes, a short training run lowers the loss and is reproducible, the warm start's
 //! searches and fit are reproducible, the square-up and docking searches tell trapped rigs from
 //! free ones, and bad weights files are reported with their path.
@@ -30,7 +30,7 @@ fn repo() -> PathBuf {
 }
 
 #[test]
-fn committed_controller_docks_from_92_percent_of_500_starts() {
+fn committed_controller_docks_from_93_percent_of_500_starts() {
     let loaded = load(&repo().join("scenarios/learning/truck_backer_upper.toml")).unwrap();
     let report = loaded
         .scenario
@@ -44,9 +44,9 @@ fn committed_controller_docks_from_92_percent_of_500_starts() {
     let alg = "learned/evaluation_region";
     assert_eq!(m(alg, "episodes"), 500.0);
     let success = m(alg, "success_rate");
-    // achieved by the committed weights: 92.2 % (461 of 500; the goal is 95 %)
+    // achieved by the committed weights: 93.6 % (468 of 500; the goal is 95 %)
     assert!(
-        success >= 0.92,
+        success >= 0.936,
         "success {success}: {:?}",
         report.metrics[alg]
     );
@@ -117,11 +117,71 @@ fn committed_emulator_is_accurate_on_heldout_rollouts() {
     assert!(a.mean_trailer_angle_error_deg_50 < 2.0, "{a:?}");
 }
 
+/// 1000 evaluation-region starts drawn with seed 99 (independent of the scenario's) and the
+/// committed controller's episodes from them.
+fn thousand_other_starts() -> (
+    TruckWorld,
+    Vec<Vector4<f64>>,
+    Vec<kestrel_sims::worlds::truck::Episode>,
+) {
+    let dir = default_weights_dir();
+    let controller = TruckController::load(&dir.join(CONTROLLER_FILE)).unwrap();
+    let world = TruckWorld::course();
+    let mut rng = StdRng::seed_from_u64(99);
+    let region = StartRegion::evaluation();
+    let starts: Vec<Vector4<f64>> = (0..1000).map(|_| region.sample(&world, &mut rng)).collect();
+    let episodes = run_controller(&world, &controller, &starts, 1500, false).unwrap();
+    (world, starts, episodes)
+}
+
+#[test]
+fn committed_controller_docks_from_90_percent_of_1000_other_starts() {
+    // The scenario's 500 starts are one sample; 1000 others give the rate with half the
+    // sampling error. Measured: 904 docked, 69 left the arena, 27 missed the dock (the
+    // controller trained with the side-wall penalty from 9 instead of 9.5 docked 887).
+    let (world, starts, episodes) = thousand_other_starts();
+    let count = |o: Outcome| episodes.iter().filter(|e| e.outcome == o).count();
+    let docked = count(Outcome::Docked);
+    assert!(docked >= 900, "{docked} of 1000");
+    assert_eq!(count(Outcome::JackKnifed), 0);
+    // 28 of these starts provably cannot dock: the trailer cannot turn square before a side
+    // wall (so no controller docks more than 97.2 % of them)
+    let trapped: Vec<usize> = (0..starts.len())
+        .filter(|&i| world.can_square_up(&starts[i], 20_000) == SquareUp::Impossible)
+        .collect();
+    assert_eq!(trapped.len(), 28);
+    assert!(trapped
+        .iter()
+        .all(|&i| episodes[i].outcome != Outcome::Docked));
+}
+
+#[test]
+#[ignore = "about 3 minutes: a docking search from each of the ~100 failed starts"]
+fn about_4_percent_of_the_region_cannot_dock() {
+    // The docking search (budget 1e6 expansions) from every start the committed controller
+    // fails among the 1000: the searches it exhausts are starts no sequence of its motion
+    // primitives docks from. Measured: 96 failures, 42 exhausted, 54 docked: at most 95.8 % of
+    // these starts can dock, so the issue's 95 % asks for 99 % of the dockable ones.
+    let (world, starts, episodes) = thousand_other_starts();
+    let (mut exhausted, mut found) = (0, 0);
+    for (s, e) in starts.iter().zip(&episodes) {
+        if e.outcome == Outcome::Docked {
+            continue;
+        }
+        match world.plan_docking(s, 1_000_000) {
+            DockingPlan::Found(_) => found += 1,
+            DockingPlan::Exhausted { .. } => exhausted += 1,
+            DockingPlan::OutOfBudget => {}
+        }
+    }
+    assert!(exhausted >= 35, "exhausted {exhausted}, found {found}");
+}
+
 #[test]
 fn committed_emulator_predicts_the_controllers_real_outcomes() {
     // The controller was trained through the emulator only; in closed loop the emulator and
     // the true kinematics must agree on how its episodes end (docked, missed, left the
-    // arena...), or the training optimised the wrong thing. Measured: 398 of 400 agree.
+    // arena...), or the training optimised the wrong thing. Measured: 399 of 400 agree.
     let dir = default_weights_dir();
     let emulator = TruckEmulator::load(&dir.join(EMULATOR_FILE)).unwrap();
     let controller = TruckController::load(&dir.join(CONTROLLER_FILE)).unwrap();

@@ -14,8 +14,8 @@
 //!    the wall, along it with the cab a fraction of a unit away, then swing onto the dock)
 //!    that gradient descent from a controller that turns for the dock never reaches. The
 //!    demonstrations put the controller in that family; step 4 makes it precise. The
-//!    validation curve then plateaus at 86-88 % (`train_truck.json`, `best.history`); the
-//!    emulator is not the cause ([`run_controller_in_emulator`] ends 398 of 400 of the
+//!    validation curve then plateaus at 87-90 % (`train_truck.json`, `best.history`); the
+//!    emulator is not the cause ([`run_controller_in_emulator`] ends 399 of 400 of the
 //!    committed controller's episodes as the true kinematics do).
 //! 4. **Controller**: [`TruckController`] trained by back-propagation through time through the
 //!    frozen emulator ([`train_curriculum`]) over lessons whose start boxes widen from "close
@@ -473,7 +473,7 @@ pub fn failed_starts(starts: &[Vector4<f64>], episodes: &[Episode]) -> Vec<Vecto
 /// true kinematics (one batched forward pass of each network per step), ending episodes as
 /// [`TruckWorld::outcome`] says. Set beside [`run_controller`] it shows whether the emulator
 /// the controller was trained through predicts the controller's real outcomes (it does for the
-/// committed weights: 398 of 400 starts end the same way).
+/// committed weights: 399 of 400 starts end the same way).
 pub fn run_controller_in_emulator(
     world: &TruckWorld,
     controller: &TruckController,

@@ -15,8 +15,12 @@
 //!   jack-knife penalty `100 max(0, cos 80 deg - cos(theta0 - theta1))^2` (it starts before
 //!   the 90-degree jack-knife; starting it at 60 degrees kept the rig from the tight turns it
 //!   needs near the side walls) and the arena penalties `10 max(0, |p| - limit)^2` on the cab
-//!   front's `|y|` (9) and `x` (39) and the trailer rear's `|y|` (9). The weights and limits
-//!   are settings of [`TrainConfig`](super::truck::TrainConfig).
+//!   front's `|y|` (9.5) and `x` (39) and the trailer rear's `|y|` (9.5). The weights and
+//!   limits are settings of [`TrainConfig`](super::truck::TrainConfig). The side-wall limit
+//!   trades the two failure kinds: at 9 the rig keeps so far from the walls that long swings
+//!   arrive at the dock still turning (1000 evaluation-region starts: 4.0 % miss the dock,
+//!   88.7 % dock); at 9.9 it hugs them and leaves the arena (13.5 % leave, 85.5 % dock); 9.5
+//!   docks 90.4 % (6.9 % leave, 2.7 % miss), 9.7 90.3 %.
 
 use std::f64::consts::FRAC_PI_2;
 use std::path::PathBuf;
@@ -93,11 +97,11 @@ pub const JACKKNIFE_WEIGHT: f64 = 100.0;
 /// Weight of the arena penalties (per step, per squared length unit outside).
 pub const ARENA_WEIGHT: f64 = 10.0;
 /// Largest cab-front |y| before the arena penalty.
-pub const ARENA_FRONT_Y: f64 = 9.0;
+pub const ARENA_FRONT_Y: f64 = 9.5;
 /// Largest cab-front x before the arena penalty.
 pub const ARENA_FRONT_X: f64 = 39.0;
 /// Largest trailer-rear |y| before the arena penalty.
-pub const ARENA_REAR_Y: f64 = 9.0;
+pub const ARENA_REAR_Y: f64 = 9.5;
 /// Hitch angle where the jack-knife penalty starts.
 pub const JACKKNIFE_PENALTY_START_DEG: f64 = 80.0;
 
