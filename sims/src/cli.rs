@@ -64,9 +64,9 @@ struct TrainArgs {
     /// Output directory for train_<task>.json and train_<task>.rrd.
     #[arg(long, default_value = "runs")]
     out: PathBuf,
-    /// Seed (the committed weights were trained with the default).
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
+    /// Seed [default: the `seed` of --config, else 1, which trained the committed weights].
+    #[arg(long)]
+    seed: Option<u64>,
     /// Directory for the weights files [default: weights/<task> at the repository root].
     #[arg(long)]
     weights: Option<PathBuf>,

@@ -32,8 +32,8 @@ impl Task {
 pub struct TrainOptions {
     /// Where the JSON summary (and by default the recording) go.
     pub out: PathBuf,
-    /// Base seed.
-    pub seed: u64,
+    /// Base seed (overrides the `seed` of the config file when given).
+    pub seed: Option<u64>,
     /// Weights directory (default: the committed one).
     pub weights: Option<PathBuf>,
     /// Time this many steps instead of training.
@@ -53,7 +53,9 @@ pub fn run(task: Task, options: &TrainOptions, sink: &Sink) -> anyhow::Result<()
     }
 }
 
-fn run_truck(options: &TrainOptions, sink: &Sink) -> anyhow::Result<()> {
+/// The truck settings of `options`: the defaults, overridden by the `--config` file, then by
+/// `--seed` and `--lesson-iterations` when given.
+fn truck_config(options: &TrainOptions) -> anyhow::Result<truck::TrainConfig> {
     let mut config = match &options.config {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -63,11 +65,18 @@ fn run_truck(options: &TrainOptions, sink: &Sink) -> anyhow::Result<()> {
         }
         None => truck::TrainConfig::default(),
     };
-    config.seed = options.seed;
+    if let Some(seed) = options.seed {
+        config.seed = seed;
+    }
     if let Some(n) = options.lesson_iterations {
         anyhow::ensure!(n >= 1, "--lesson-iterations must be at least 1");
         config.lesson_iterations = n;
     }
+    Ok(config)
+}
+
+fn run_truck(options: &TrainOptions, sink: &Sink) -> anyhow::Result<()> {
+    let config = truck_config(options)?;
     if let Some(steps) = options.bench_steps {
         anyhow::ensure!(
             steps >= 1 && options.bench_unroll >= 1,
@@ -97,13 +106,13 @@ fn run_truck(options: &TrainOptions, sink: &Sink) -> anyhow::Result<()> {
         .with_context(|| format!("cannot create {}", options.out.display()))?;
     let rec = sink.open(
         "kestrel_train_truck",
-        &format!("train_truck-seed{}", options.seed),
+        &format!("train_truck-seed{}", config.seed),
     )?;
     rec.log_static(
         "training",
         &rerun::TextDocument::from_markdown(format!(
             "# kestrel train truck\n\nseed {}\n\n```\n{:#?}\n```",
-            options.seed, config
+            config.seed, config
         )),
     )?;
     let summary = truck::train(&config, &rec, &weights)?;
@@ -128,4 +137,41 @@ fn run_truck(options: &TrainOptions, sink: &Sink) -> anyhow::Result<()> {
         println!("wrote {}  (view: rerun {})", path.display(), path.display());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(config: Option<PathBuf>, seed: Option<u64>) -> TrainOptions {
+        TrainOptions {
+            out: PathBuf::from("runs"),
+            seed,
+            weights: None,
+            bench_steps: None,
+            bench_unroll: 100,
+            lesson_iterations: None,
+            config,
+        }
+    }
+
+    #[test]
+    fn the_config_files_seed_holds_unless_seed_is_given() {
+        let path = std::env::temp_dir().join(format!("kestrel_seed_{}.json", std::process::id()));
+        std::fs::write(&path, r#"{"seed": 5, "arena_rear_y": 9.25}"#).unwrap();
+        let from_file = truck_config(&options(Some(path.clone()), None)).unwrap();
+        assert_eq!(from_file.seed, 5);
+        assert_eq!(from_file.arena_rear_y, 9.25);
+        let overridden = truck_config(&options(Some(path.clone()), Some(8))).unwrap();
+        assert_eq!(overridden.seed, 8);
+        assert_eq!(overridden.arena_rear_y, 9.25);
+        assert_eq!(truck_config(&options(None, None)).unwrap().seed, 1);
+        std::fs::write(&path, r#"{"sead": 5}"#).unwrap();
+        let err = format!(
+            "{:#}",
+            truck_config(&options(Some(path.clone()), None)).unwrap_err()
+        );
+        assert!(err.contains("unknown field `sead`"), "{err}");
+        std::fs::remove_file(&path).unwrap();
+    }
 }
