@@ -1,7 +1,8 @@
 //! The truck backer-upper: the committed controller docks from at least 93.6 % of 500 random
 //! starts of the evaluation region (fixed seed; the issue asks for 95 %, not reached yet: the
 //! failures are listed by category, and the docking search tells the avoidable ones from the
-//! starts that cannot dock) and from at least 90 % of 1000 other starts, the committed emulator is accurate on held-out rollouts of the
+//! starts that cannot dock; with the start lookahead through the emulator it docks 95.6 %)
+//! and from at least 90 % of 1000 other starts (92.8 % with the lookahead), the committed emulator is accurate on held-out rollouts of the
 //! true kinematics and predicts the controller's closed-loop outcomes, a short training run lowers the loss and is reproducible, the warm start's
 //! searches and fit are reproducible, the square-up and docking searches tell trapped rigs from
 //! free ones, and bad weights files are reported with their path.
@@ -90,6 +91,17 @@ fn committed_controller_docks_from_93_percent_of_500_starts() {
     );
     assert!(m(search, "exhausted") + m(search, "out_of_budget") >= trapped);
     assert!(m(search, "learned_or_search_success_rate") >= 0.95);
+    // the start lookahead through the emulator: measured 478 of 500 (95.6 %), 10 starts
+    // nudged, all 10 rescued (10 of the 11 missed docks), none lost
+    let la = "learned_lookahead/evaluation_region";
+    assert_eq!(m(la, "episodes"), 500.0);
+    assert!(m(la, "success_rate") >= 0.956, "{:?}", report.metrics[la]);
+    assert_eq!(
+        m(la, "docked"),
+        m(alg, "docked") + m("learned_lookahead", "rescued") - m("learned_lookahead", "lost")
+    );
+    assert!(m("learned_lookahead", "rescued") <= m("learned_lookahead", "nudged_starts"));
+    assert_eq!(m("learned_lookahead", "lost"), 0.0);
     // docked episodes end on the dock: the mean errors at the wall are within the tolerances
     assert!(m(alg, "mean_position_error") < 0.5 && m(alg, "mean_angle_error_deg") < 10.0);
     // the same seed gives the same report
@@ -161,6 +173,37 @@ fn committed_controller_docks_from_90_percent_of_1000_other_starts() {
     assert!(trapped
         .iter()
         .all(|&i| episodes[i].outcome != Outcome::Docked));
+}
+
+#[test]
+fn start_lookahead_through_the_emulator_rescues_failures_of_1000_other_starts() {
+    // Measured: 928 of the 1000 dock with the lookahead (904 without); it nudges only starts
+    // the emulator predicts the controller fails from, so no dock is lost.
+    use kestrel_sims::train::truck_lookahead::{nudges, run_with_lookahead, Nudge};
+    let (world, controller, starts) = other_starts(1000);
+    let emulator = TruckEmulator::load(&default_weights_dir().join(EMULATOR_FILE)).unwrap();
+    let plain = run_controller(&world, &controller, &starts, 1500, false).unwrap();
+    let (nudged, chosen) = run_with_lookahead(
+        &world,
+        &controller,
+        &emulator,
+        &starts,
+        1500,
+        &nudges(),
+        false,
+    )
+    .unwrap();
+    let docked = |e: &kestrel_sims::worlds::truck::Episode| e.outcome == Outcome::Docked;
+    let count = nudged.iter().filter(|e| docked(e)).count();
+    assert!(count >= 928, "{count} of 1000");
+    for i in 0..starts.len() {
+        if chosen[i] == Nudge::None {
+            // unchanged steering, unchanged episode
+            assert_eq!(nudged[i].outcome, plain[i].outcome);
+            assert_eq!(nudged[i].steps, plain[i].steps);
+        }
+        assert!(!docked(&plain[i]) || docked(&nudged[i]), "start {i} lost");
+    }
 }
 
 #[test]

@@ -11,10 +11,13 @@
 //! absolutely (`|theta1| <= 90 deg`) and the course's full distribution (`theta0` anywhere on
 //! the circle) are reported for the learned controller too. The MPC baselines run on the first starts of the same evaluation list
 //! (they plan at every control step, so they cost far more), and the learned controller's
-//! figures on those same starts are reported beside them.
+//! figures on those same starts are reported beside them. With `lookahead = true` the
+//! learned controller also runs from the evaluation starts with its start lookahead through
+//! the learned emulator ([`crate::train::truck_lookahead`]): how many starts it nudged, how
+//! many failures that rescued and how many docks it lost.
 //!
 //! Recording: arena and dock (static); every evaluation path of the learned controller
-//! coloured by outcome; the first `logged_episodes` starts replayed one after another on the
+//! coloured by outcome (and the rear paths of the failures the lookahead rescued); the first `logged_episodes` starts replayed one after another on the
 //! `step` timeline for every algorithm (cab and trailer as boxes, the rear's path).
 
 use std::path::PathBuf;
@@ -32,6 +35,7 @@ use super::{RunContext, ScenarioKind};
 use crate::report::Report;
 use crate::scenario::{Checks, Header, ScenarioError, Source};
 use crate::train::truck::{episode_stats, failed_starts, run_controller, EpisodeStats};
+use crate::train::truck_lookahead::{nudges, run_with_lookahead, Nudge};
 use crate::train::truck_models::{
     default_weights_dir, TruckController, TruckEmulator, CONTROLLER_FILE, EMULATOR_FILE,
 };
@@ -73,6 +77,10 @@ pub struct ControllerConfig {
     /// avoided from starts that cannot dock.
     #[serde(default)]
     pub search_budget: usize,
+    /// Also run the controller with the start lookahead through the learned emulator
+    /// ([`crate::train::truck_lookahead`]) from the same starts.
+    #[serde(default)]
+    pub lookahead: bool,
 }
 
 fn default_max_steps() -> usize {
@@ -503,6 +511,55 @@ impl ScenarioKind for TruckScenario {
             "learned/evaluation_region",
             &episode_stats(&learned),
         );
+        // The same starts with the start lookahead through the emulator.
+        let lookahead = if self.controller.lookahead {
+            let t = std::time::Instant::now();
+            let (episodes, chosen) = run_with_lookahead(
+                &world,
+                &controller,
+                &emulator,
+                &starts,
+                self.controller.max_steps,
+                &nudges(),
+                true,
+            )?;
+            let alg = "learned_lookahead";
+            report.timing(
+                alg,
+                "seconds_per_episode",
+                t.elapsed().as_secs_f64() / episodes.len().max(1) as f64,
+            );
+            add_stats(
+                &mut report,
+                "learned_lookahead/evaluation_region",
+                &episode_stats(&episodes),
+            );
+            let docked = |e: &Episode| e.outcome == Outcome::Docked;
+            let count = |f: &dyn Fn(usize) -> bool| (0..starts.len()).filter(|i| f(*i)).count();
+            report.metric(
+                alg,
+                "nudged_starts",
+                count(&|i| chosen[i] != Nudge::None) as f64,
+            );
+            report.metric(
+                alg,
+                "rescued",
+                count(&|i| !docked(&learned[i]) && docked(&episodes[i])) as f64,
+            );
+            report.metric(
+                alg,
+                "lost",
+                count(&|i| docked(&learned[i]) && !docked(&episodes[i])) as f64,
+            );
+            episodes
+                .into_iter()
+                .zip(&learned)
+                .filter(|(e, l)| docked(e) && !docked(l))
+                .map(|(e, _)| e)
+                .collect()
+        } else {
+            Vec::new()
+        };
         // Which starts cannot dock at all: the trailer cannot turn square to the wall without
         // leaving the arena at a side wall (a necessary condition; see
         // `TruckWorld::can_square_up`). The controller's figures on the other starts.
@@ -682,6 +739,28 @@ impl ScenarioKind for TruckScenario {
                             .with_radii([0.03]),
                     )?;
                 }
+            }
+            // The failures the lookahead turned into docks.
+            if !lookahead.is_empty() {
+                let strips: Vec<Vec<[f32; 2]>> = lookahead
+                    .iter()
+                    .map(|e| {
+                        e.path
+                            .iter()
+                            .step_by(5)
+                            .map(|x| {
+                                let r = world.rear(x);
+                                [r.x as f32, r.y as f32]
+                            })
+                            .collect()
+                    })
+                    .collect();
+                rec.log_static(
+                    "overview/lookahead_rescued",
+                    &rerun::LineStrips2D::new(strips)
+                        .with_colors([kestrel::viz::color(3)])
+                        .with_radii([0.06]),
+                )?;
             }
             log_static_world(rec, &world, "overview")?;
             // Replays: the first logged starts, each algorithm side by side in time.

@@ -3,6 +3,7 @@
 //! example episodes).
 
 pub mod truck;
+pub mod truck_lookahead;
 pub mod truck_models;
 
 use std::path::PathBuf;

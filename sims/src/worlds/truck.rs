@@ -536,6 +536,33 @@ pub fn run_episodes_with<E>(
     max_steps: usize,
     keep_paths: bool,
     mut controller: impl FnMut(&[Vector4<f64>]) -> Result<Vec<f64>, E>,
+    dynamics: impl FnMut(&[Vector4<f64>], &[f64], &mut Vec<Vector4<f64>>) -> anyhow::Result<()>,
+) -> anyhow::Result<Vec<Episode>>
+where
+    E: Into<anyhow::Error>,
+{
+    run_episodes_indexed(
+        world,
+        starts,
+        max_steps,
+        keep_paths,
+        |_, _, states| controller(states),
+        dynamics,
+    )
+}
+
+/// [`run_episodes_with`] whose `controller` also gets the step (0 for the first action) and the
+/// indices (into `starts`) of the running episodes whose states it gets: for a steering that
+/// differs per episode or changes with time.
+///
+/// # Errors
+/// As [`run_episodes_with`].
+pub fn run_episodes_indexed<E>(
+    world: &TruckWorld,
+    starts: &[Vector4<f64>],
+    max_steps: usize,
+    keep_paths: bool,
+    mut controller: impl FnMut(usize, &[usize], &[Vector4<f64>]) -> Result<Vec<f64>, E>,
     mut dynamics: impl FnMut(&[Vector4<f64>], &[f64], &mut Vec<Vector4<f64>>) -> anyhow::Result<()>,
 ) -> anyhow::Result<Vec<Episode>>
 where
@@ -566,7 +593,7 @@ where
         if active.is_empty() {
             break;
         }
-        let actions = controller(&batch).map_err(Into::into)?;
+        let actions = controller(step - 1, &active, &batch).map_err(Into::into)?;
         anyhow::ensure!(
             actions.len() == active.len(),
             "the controller returned {} actions for {} states",
