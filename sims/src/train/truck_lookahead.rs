@@ -9,7 +9,8 @@
 //! none). Only learned models are consulted: the true kinematics only run the episode.
 //!
 //! On the scenario's 500 evaluation-region starts the committed controller docks 468 alone and
-//! 479 with the lookahead.
+//! 478 with the lookahead (95.6 %: 10 starts nudged, all 10 rescued, none lost; 5 ms per
+//! episode), and 928 of 1000 other starts (904 alone).
 //!
 //! ```no_run
 //! use kestrel_sims::train::truck_lookahead::{nudges, run_with_lookahead};
