@@ -758,8 +758,10 @@ impl ScenarioKind for TruckScenario {
                 rec.log_static(
                     "overview/lookahead_rescued",
                     &rerun::LineStrips2D::new(strips)
-                        .with_colors([kestrel::viz::color(3)])
-                        .with_radii([0.06]),
+                        // sky blue, drawn over the outcome paths
+                        .with_colors([[86, 180, 233, 255]])
+                        .with_radii([0.08])
+                        .with_draw_order(50.0),
                 )?;
             }
             log_static_world(rec, &world, "overview")?;
@@ -812,7 +814,7 @@ impl ScenarioKind for TruckScenario {
                         .with_origin("/")
                         .with_contents(["/world/**"])
                         .into(),
-                    Spatial2DView::new("learned controller: every evaluation path by outcome")
+                    Spatial2DView::new("learned controller: every evaluation path by outcome (blue: rescued by the lookahead)")
                         .with_origin("/")
                         .with_contents(["/overview/**"])
                         .into(),
