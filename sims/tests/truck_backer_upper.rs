@@ -1,8 +1,9 @@
-//! The truck backer-upper: the committed controller docks from at least 93.6 % of 500 random
-//! starts of the evaluation region (fixed seed; the issue asks for 95 %, not reached yet: the
-//! failures are listed by category, and the docking search tells the avoidable ones from the
-//! starts that cannot dock; with the start lookahead through the emulator it docks 95.6 %)
-//! and from at least 90 % of 1000 other starts (92.8 % with the lookahead), the committed emulator is accurate on held-out rollouts of the
+//! The truck backer-upper: the committed controller docks from at least 95.4 % of 500 random
+//! starts of the evaluation region (fixed seed; the issue asks for 95 %: the failures are
+//! listed by category, and the docking search tells the avoidable ones from the starts that
+//! cannot dock; with the start lookahead through the emulator it docks 95.6 %) and from at
+//! least 92.8 % of 1000 other starts (93.4 % with the lookahead), the lookahead distillation
+//! is reproducible, the committed emulator is accurate on held-out rollouts of the
 //! true kinematics and predicts the controller's closed-loop outcomes, a short training run lowers the loss and is reproducible, the warm start's
 //! searches and fit are reproducible, the square-up and docking searches tell trapped rigs from
 //! free ones, and bad weights files are reported with their path.
@@ -32,7 +33,7 @@ fn repo() -> PathBuf {
 }
 
 #[test]
-fn committed_controller_docks_from_93_percent_of_500_starts() {
+fn committed_controller_docks_from_95_percent_of_500_starts() {
     let loaded = load(&repo().join("scenarios/learning/truck_backer_upper.toml")).unwrap();
     let report = loaded
         .scenario
@@ -46,9 +47,10 @@ fn committed_controller_docks_from_93_percent_of_500_starts() {
     let alg = "learned/evaluation_region";
     assert_eq!(m(alg, "episodes"), 500.0);
     let success = m(alg, "success_rate");
-    // achieved by the committed weights: 93.6 % (468 of 500; the goal is 95 %)
+    // achieved by the committed weights: 95.4 % (477 of 500; the goal is 95 %). Before the
+    // lookahead distillation the curriculum's controller docked 93.6 % (468).
     assert!(
-        success >= 0.936,
+        success >= 0.954,
         "success {success}: {:?}",
         report.metrics[alg]
     );
@@ -91,8 +93,9 @@ fn committed_controller_docks_from_93_percent_of_500_starts() {
     );
     assert!(m(search, "exhausted") + m(search, "out_of_budget") >= trapped);
     assert!(m(search, "learned_or_search_success_rate") >= 0.95);
-    // the start lookahead through the emulator: measured 478 of 500 (95.6 %), 10 starts
-    // nudged, all 10 rescued (10 of the 11 missed docks), none lost
+    // the start lookahead through the emulator: measured 478 of 500 (95.6 %), 1 start nudged
+    // and rescued, none lost (on the curriculum's controller before the distillation: 10
+    // nudged, 10 rescued, 468 -> 478)
     let la = "learned_lookahead/evaluation_region";
     assert_eq!(m(la, "episodes"), 500.0);
     assert!(m(la, "success_rate") >= 0.956, "{:?}", report.metrics[la]);
@@ -155,15 +158,17 @@ fn thousand_other_starts() -> (
 }
 
 #[test]
-fn committed_controller_docks_from_90_percent_of_1000_other_starts() {
+fn committed_controller_docks_from_92_percent_of_1000_other_starts() {
     // The scenario's 500 starts are one sample; 1000 others give the rate with half the
-    // sampling error. Measured: 904 docked, 69 left the arena, 27 missed the dock (the
+    // sampling error. Measured: 928 docked, 69 left the arena, 1 missed the dock, 2
+    // jack-knifed (before the lookahead distillation: 904 docked, 69 left, 27 missed; the
     // controller trained with the side-wall penalty from 9 instead of 9.5 docked 887).
     let (world, starts, episodes) = thousand_other_starts();
     let count = |o: Outcome| episodes.iter().filter(|e| e.outcome == o).count();
     let docked = count(Outcome::Docked);
-    assert!(docked >= 900, "{docked} of 1000");
-    assert_eq!(count(Outcome::JackKnifed), 0);
+    assert!(docked >= 928, "{docked} of 1000");
+    assert!(count(Outcome::JackKnifed) <= 2);
+    assert!(count(Outcome::MissedDock) <= 1);
     // 28 of these starts provably cannot dock: the trailer cannot turn square before a side
     // wall (so no controller docks more than 97.2 % of them)
     let trapped: Vec<usize> = (0..starts.len())
@@ -177,7 +182,8 @@ fn committed_controller_docks_from_90_percent_of_1000_other_starts() {
 
 #[test]
 fn start_lookahead_through_the_emulator_rescues_failures_of_1000_other_starts() {
-    // Measured: 928 of the 1000 dock with the lookahead (904 without); it nudges only starts
+    // Measured: 934 of the 1000 dock with the lookahead (928 without; for the curriculum's
+    // controller before the distillation 928 and 904); it nudges only starts
     // the emulator predicts the controller fails from, so no dock is lost.
     use kestrel_sims::train::truck_lookahead::{nudges, run_with_lookahead, Nudge};
     let (world, controller, starts) = other_starts(1000);
@@ -195,7 +201,7 @@ fn start_lookahead_through_the_emulator_rescues_failures_of_1000_other_starts() 
     .unwrap();
     let docked = |e: &kestrel_sims::worlds::truck::Episode| e.outcome == Outcome::Docked;
     let count = nudged.iter().filter(|e| docked(e)).count();
-    assert!(count >= 928, "{count} of 1000");
+    assert!(count >= 934, "{count} of 1000");
     for i in 0..starts.len() {
         if chosen[i] == Nudge::None {
             // unchanged steering, unchanged episode
@@ -204,6 +210,57 @@ fn start_lookahead_through_the_emulator_rescues_failures_of_1000_other_starts() 
         }
         assert!(!docked(&plain[i]) || docked(&nudged[i]), "start {i} lost");
     }
+}
+
+#[test]
+fn lookahead_distillation_fits_the_nudged_closed_loops_reproducibly() {
+    use kestrel::learning::FitConfig;
+    use kestrel_sims::train::truck_lookahead::{choose_nudges, distill_lookahead, nudges, Nudge};
+    let (world, controller, starts) = other_starts(400);
+    let emulator = TruckEmulator::load(&default_weights_dir().join(EMULATOR_FILE)).unwrap();
+    let chosen = choose_nudges(&world, &controller, &emulator, &starts, 1500, &nudges()).unwrap();
+    let nudged = chosen.iter().filter(|n| **n != Nudge::None).count();
+    let fit = FitConfig {
+        iterations: 100,
+        batch_size: 256,
+        learning_rate: 1e-3,
+    };
+    let run = || {
+        let mut policy = controller.clone();
+        let mut rng = StdRng::seed_from_u64(3);
+        let round = distill_lookahead(
+            &world,
+            &mut policy,
+            &emulator,
+            &starts,
+            &nudges(),
+            1500,
+            (5, 4),
+            &fit,
+            &mut rng,
+        )
+        .unwrap();
+        let probe = policy
+            .act_batch(&[Vector4::new(12.0, 3.0, -0.3, 0.1)])
+            .unwrap();
+        (round, probe)
+    };
+    let (round, probe) = run();
+    assert_eq!(round.starts, 400);
+    // the emulator's docks: unchanged ones plus the nudges the lookahead chose (the same
+    // choice as choose_nudges makes on its own)
+    assert_eq!(round.docked_nudged, nudged);
+    assert!(round.docked_unchanged + round.docked_nudged <= 400);
+    assert!(round.docked_unchanged > 300, "{round:?}");
+    assert!(round.pairs > round.docked_unchanged * 10, "{round:?}");
+    assert!(
+        round.fit_loss.is_finite() && round.fit_loss < 0.05,
+        "{round:?}"
+    );
+    let (round2, probe2) = run();
+    assert_eq!(round.pairs, round2.pairs);
+    assert_eq!(round.fit_loss, round2.fit_loss);
+    assert_eq!(probe, probe2);
 }
 
 #[test]
@@ -228,7 +285,8 @@ fn about_4_percent_of_the_region_cannot_dock() {
 fn committed_emulator_predicts_the_controllers_real_outcomes() {
     // The controller was trained through the emulator only; in closed loop the emulator and
     // the true kinematics must agree on how its episodes end (docked, missed, left the
-    // arena...), or the training optimised the wrong thing. Measured: 399 of 400 agree.
+    // arena...), or the training optimised the wrong thing. Measured: 400 of 400 agree (399
+    // for the curriculum's controller before the lookahead distillation).
     let emulator = TruckEmulator::load(&default_weights_dir().join(EMULATOR_FILE)).unwrap();
     let (world, controller, starts) = other_starts(400);
     let truth = run_controller(&world, &controller, &starts, 1500, false).unwrap();

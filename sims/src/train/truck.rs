@@ -15,8 +15,8 @@
 //!    that gradient descent from a controller that turns for the dock never reaches. The
 //!    demonstrations put the controller in that family; step 4 makes it precise. The
 //!    validation curve then plateaus at 87-90 % (`train_truck.json`, `best.history`); the
-//!    emulator is not the cause ([`run_controller_in_emulator`] ends 399 of 400 of the
-//!    committed controller's episodes as the true kinematics do).
+//!    emulator is not the cause ([`run_controller_in_emulator`] ends 399 of 400 of that
+//!    controller's episodes as the true kinematics do); step 5 takes it further.
 //! 4. **Controller**: [`TruckController`] trained by back-propagation through time through the
 //!    frozen emulator ([`train_curriculum`]) over lessons whose start boxes widen from "close
 //!    to the dock, aligned" to a little beyond the evaluation region, part of every minibatch
@@ -26,10 +26,18 @@
 //!    the lesson's starts and on the evaluation region, and every 10 steps on a fixed
 //!    validation set of evaluation-region starts: the controller saved is the best one there
 //!    (later lessons, with the hardest starts, tend to trade some starts for others).
-//! 5. **Output**: `emulator.safetensors`, `controller.safetensors` in the weights directory,
+//! 5. **Lookahead distillation** (`distill_rounds` rounds; expert iteration through the
+//!    emulator, [`super::truck_lookahead::distill_lookahead`]): from fresh evaluation-region
+//!    starts the start lookahead finds, in the emulator, the steering nudges that turn the
+//!    controller's predicted failures into docks, and the controller is fitted to those
+//!    nudged closed loops together with its own docking ones. The curriculum's gradient
+//!    reaches a local optimum where many close-to-the-dock starts end a little off the dock;
+//!    the lookahead's improvements are nearby and the fit carries them over to neighbouring
+//!    starts, so every round docks more (the validation rate after each round is reported).
+//! 6. **Output**: `emulator.safetensors`, `controller.safetensors` in the weights directory,
 //!    `train_truck.json` (every figure) and the recording: `plots/emulator_loss`,
-//!    `plots/loss`, `plots/lesson_success/*`, example episodes per lesson under
-//!    `world/lessons/<k>`.
+//!    `plots/loss`, `plots/lesson_success/*`, `plots/distillation/*`, example episodes per
+//!    lesson under `world/lessons/<k>`.
 //!
 //! Everything random derives from the seed; with the same seed and build the weights are
 //! bit-identical (dfdx's CPU kernels are deterministic for these sizes; the searches run in
@@ -163,6 +171,19 @@ pub struct TrainConfig {
     /// limit): the controller learns through the emulator to dock from where the
     /// demonstrations pass (0 = none).
     pub demo_fraction: f64,
+    /// Rounds of lookahead distillation after the curriculum
+    /// ([`super::truck_lookahead::distill_lookahead`]; 0 = none).
+    pub distill_rounds: usize,
+    /// Fresh evaluation-region starts per distillation round.
+    pub distill_starts: usize,
+    /// Copies of each state-steering pair of a nudged episode in the fit.
+    pub distill_repeat: usize,
+    /// Every this many states of an unchanged docking episode enter the fit.
+    pub distill_stride: usize,
+    /// Adam steps of each round's fit (minibatch 256).
+    pub distill_iterations: usize,
+    /// Learning rate of each round's fit (cosine-decayed to 5 %).
+    pub distill_learning_rate: f64,
 }
 
 impl Default for TrainConfig {
@@ -211,6 +232,12 @@ impl Default for TrainConfig {
             demo_budget: 1_000_000,
             demo_iterations: 4000,
             demo_fraction: 0.0,
+            distill_rounds: 4,
+            distill_starts: 10000,
+            distill_repeat: 5,
+            distill_stride: 4,
+            distill_iterations: 2000,
+            distill_learning_rate: 1e-3,
         }
     }
 }
@@ -473,7 +500,7 @@ pub fn failed_starts(starts: &[Vector4<f64>], episodes: &[Episode]) -> Vec<Vecto
 /// true kinematics (one batched forward pass of each network per step), ending episodes as
 /// [`TruckWorld::outcome`] says. Set beside [`run_controller`] it shows whether the emulator
 /// the controller was trained through predicts the controller's real outcomes (it does for the
-/// committed weights: 399 of 400 starts end the same way).
+/// committed weights: 400 of 400 starts end the same way).
 pub fn run_controller_in_emulator(
     world: &TruckWorld,
     controller: &TruckController,
@@ -648,6 +675,17 @@ pub struct TrainSummary {
     /// The warm start: searches that docked, state-steering pairs, behaviour-cloning loss
     /// (absent without one).
     pub warm_start: Option<BTreeMap<String, f64>>,
+    /// The lookahead distillation rounds after the curriculum.
+    pub distillation: Vec<DistillSummary>,
+}
+
+/// One lookahead distillation round and the validation rate after it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DistillSummary {
+    /// What the round did.
+    pub round: super::truck_lookahead::DistillRound,
+    /// Fraction of the validation starts docked after the round (true kinematics).
+    pub validation_success: f64,
 }
 
 /// Where the saved controller comes from.
@@ -957,7 +995,8 @@ fn log_lesson(
 }
 
 /// The training recording's layout: loss and per-lesson success over the `iteration` timeline,
-/// the lesson's example episodes, the emulator's loss and the settings.
+/// the lesson's example episodes, the emulator's loss, the distillation rounds and the
+/// settings.
 pub fn training_blueprint() -> rerun::blueprint::Blueprint {
     use rerun::blueprint::components::PanelState;
     use rerun::blueprint::{
@@ -983,6 +1022,11 @@ pub fn training_blueprint() -> rerun::blueprint::Blueprint {
             TimeSeriesView::new("emulator loss (normalised MSE)")
                 .with_origin("plots/emulator_loss")
                 .into(),
+            TimeSeriesView::new(
+                "lookahead distillation: validation docked, nudged fraction (per round)",
+            )
+            .with_origin("plots/distillation")
+            .into(),
             TextDocumentView::new("settings")
                 .with_origin("training")
                 .into(),
@@ -1239,6 +1283,63 @@ pub fn train(
         100.0 * observer.best_info.validation_success,
         config.validation_episodes
     );
+    // Lookahead distillation: the lookahead's improvements, through the emulator, fitted
+    // into the controller (stream 9 of the seed).
+    let distill_start = Instant::now();
+    let mut distillation = Vec::with_capacity(config.distill_rounds);
+    let mut distill_rng = StdRng::seed_from_u64(derive_seed(config.seed, 9));
+    let candidates = super::truck_lookahead::nudges();
+    for round in 0..config.distill_rounds {
+        let region = StartRegion::evaluation();
+        let starts: Vec<Vector4<f64>> = (0..config.distill_starts)
+            .map(|_| region.sample(&world, &mut distill_rng))
+            .collect();
+        let r = super::truck_lookahead::distill_lookahead(
+            &world,
+            &mut policy,
+            &emulator,
+            &starts,
+            &candidates,
+            config.eval_max_steps,
+            (config.distill_repeat, config.distill_stride),
+            &FitConfig {
+                iterations: config.distill_iterations,
+                batch_size: 256,
+                learning_rate: config.distill_learning_rate,
+            },
+            &mut distill_rng,
+        )?;
+        let validation = episode_stats(&run_controller(
+            &world,
+            &policy,
+            &observer.validation,
+            config.eval_max_steps,
+            false,
+        )?)
+        .success_rate;
+        eprintln!(
+            "distillation round {}: the emulator predicts {} of {} starts dock unchanged and {} more with a nudge; fit on {} pairs, loss {:.2e}; validation {:.1} % ({:.1} s)",
+            round + 1,
+            r.docked_unchanged,
+            r.starts,
+            r.docked_nudged,
+            r.pairs,
+            r.fit_loss,
+            100.0 * validation,
+            r.seconds
+        );
+        if rec.is_enabled() {
+            rec.set_time_sequence("distillation_round", round as i64 + 1);
+            kestrel::viz::log_scalar(rec, "plots/distillation/validation", validation)?;
+            kestrel::viz::log_scalar(
+                rec,
+                "plots/distillation/nudged_fraction",
+                r.docked_nudged as f64 / r.starts.max(1) as f64,
+            )?;
+        }
+        distillation.push((r, validation));
+    }
+    let distill_s = distill_start.elapsed().as_secs_f64();
     policy.save(&weights_dir.join(CONTROLLER_FILE))?;
     let summary = TrainSummary {
         config: config.clone(),
@@ -1257,6 +1358,7 @@ pub fn train(
         timings_s: BTreeMap::from([
             ("data_and_emulator".to_string(), emulator_s),
             ("curriculum".to_string(), curriculum_s),
+            ("distillation".to_string(), distill_s),
             ("total".to_string(), start.elapsed().as_secs_f64()),
             (
                 "process_cpu".to_string(),
@@ -1266,6 +1368,13 @@ pub fn train(
         step_ms: observer.step_ms,
         best: observer.best_info,
         warm_start: warm_summary,
+        distillation: distillation
+            .into_iter()
+            .map(|(round, validation_success)| DistillSummary {
+                round,
+                validation_success,
+            })
+            .collect(),
     };
     Ok(summary)
 }
