@@ -268,8 +268,9 @@ fn lookahead_distillation_fits_the_nudged_closed_loops_reproducibly() {
 fn about_4_percent_of_the_region_cannot_dock() {
     // The docking search (budget 1e6 expansions) from every start the committed controller
     // fails among the 1000: the searches it exhausts are starts no sequence of its motion
-    // primitives docks from. Measured: 96 failures, 42 exhausted, 54 docked: at most 95.8 % of
-    // these starts can dock, so the 95 % asks for 99 % of the dockable ones.
+    // primitives docks from. Measured: 72 failures, 42 exhausted, 30 docked (before the
+    // lookahead distillation: 96 failures, 42 exhausted, 54 docked): at most 95.8 % of these
+    // starts can dock, and the controller docks 96.9 % of the dockable ones.
     let (world, starts, episodes) = thousand_other_starts();
     let plans: Vec<DockingPlan> = failed_starts(&starts, &episodes)
         .par_iter()
