@@ -127,6 +127,18 @@ fn default_rate_weight() -> f64 {
     0.1
 }
 
+/// The trailer rear's path of an episode, every 5th state, for a line strip.
+fn rear_strip(world: &TruckWorld, e: &Episode) -> Vec<[f32; 2]> {
+    e.path
+        .iter()
+        .step_by(5)
+        .map(|x| {
+            let r = world.rear(x);
+            [r.x as f32, r.y as f32]
+        })
+        .collect()
+}
+
 /// Colour of an outcome.
 pub fn outcome_color(o: Outcome) -> [u8; 4] {
     match o {
@@ -720,16 +732,7 @@ impl ScenarioKind for TruckScenario {
                 let strips: Vec<Vec<[f32; 2]>> = learned
                     .iter()
                     .filter(|e| e.outcome == o)
-                    .map(|e| {
-                        e.path
-                            .iter()
-                            .step_by(5)
-                            .map(|x| {
-                                let r = world.rear(x);
-                                [r.x as f32, r.y as f32]
-                            })
-                            .collect()
-                    })
+                    .map(|e| rear_strip(&world, e))
                     .collect();
                 if !strips.is_empty() {
                     rec.log_static(
@@ -742,19 +745,8 @@ impl ScenarioKind for TruckScenario {
             }
             // The failures the lookahead turned into docks.
             if !lookahead.is_empty() {
-                let strips: Vec<Vec<[f32; 2]>> = lookahead
-                    .iter()
-                    .map(|e| {
-                        e.path
-                            .iter()
-                            .step_by(5)
-                            .map(|x| {
-                                let r = world.rear(x);
-                                [r.x as f32, r.y as f32]
-                            })
-                            .collect()
-                    })
-                    .collect();
+                let strips: Vec<Vec<[f32; 2]>> =
+                    lookahead.iter().map(|e| rear_strip(&world, e)).collect();
                 rec.log_static(
                     "overview/lookahead_rescued",
                     &rerun::LineStrips2D::new(strips)

@@ -64,8 +64,7 @@ use super::truck_models::{
 };
 use crate::runner::{derive_seed, progress_bar};
 use crate::worlds::truck::{
-    random_rollouts, run_episodes, run_episodes_with, DockingPlan, Episode, Outcome, StartRegion,
-    TruckWorld,
+    random_rollouts, run_episodes, DockingPlan, Episode, Outcome, StartRegion, TruckWorld,
 };
 
 /// Settings of the pipeline (the defaults are what the committed weights were trained with).
@@ -508,19 +507,15 @@ pub fn run_controller_in_emulator(
     starts: &[Vector4<f64>],
     max_steps: usize,
 ) -> anyhow::Result<Vec<Episode>> {
-    let mut actions = Vec::new();
-    run_episodes_with(
+    let unchanged = vec![super::truck_lookahead::Nudge::None; starts.len()];
+    super::truck_lookahead::run_nudged(
         world,
+        controller,
+        Some(emulator),
         starts,
+        &unchanged,
         max_steps,
         false,
-        |states| steering(controller, states),
-        |states, phi, next| {
-            actions.clear();
-            actions.extend(phi.iter().map(|p| Vector1::new(*p)));
-            next.extend(emulator.predict_batch(states, &actions)?);
-            Ok(())
-        },
     )
 }
 
